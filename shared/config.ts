@@ -1,0 +1,58 @@
+// Reads and validates the environment once, at cold start; everything else receives the
+// frozen result, so no module reads process.env deep inside logic.
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url().optional());
+
+const configSchema = z.object({
+  STAGE: z.string().min(1).default('dev'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  LAKE_BUCKET: z.string().min(3, 'set LAKE_BUCKET to the S3 bucket of the lake'),
+  DATABASE_URL: z
+    .string()
+    .min(1, 'set DATABASE_URL to the Postgres connection string (RDS Proxy in AWS)')
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres://'),
+  LATE_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Local stack only: an S3-compatible emulator; unset in AWS. */
+  S3_ENDPOINT: optionalUrl.optional(),
+});
+
+/** The validated settings of a function. */
+export interface PipelineConfig {
+  readonly stage: string;
+  readonly region: string;
+  readonly lakeBucket: string;
+  readonly databaseUrl: string;
+  readonly lateThresholdMs: number;
+  readonly statementTimeoutMs: number;
+  readonly s3Endpoint: string | undefined;
+}
+
+/**
+ * Parses the environment into a frozen config; throws {@link ConfigError} naming each bad variable.
+ *
+ * @example const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): PipelineConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    stage: e.STAGE,
+    region: e.AWS_REGION,
+    lakeBucket: e.LAKE_BUCKET,
+    databaseUrl: e.DATABASE_URL,
+    lateThresholdMs: e.LATE_THRESHOLD_SECONDS * 1000,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    s3Endpoint: e.S3_ENDPOINT,
+  });
+}

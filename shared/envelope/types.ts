@@ -1,0 +1,52 @@
+// The common shapes every trigger is decoded into: the raw record as delivered, and the
+// envelope of one event (see DESIGN.md "One envelope for every source").
+
+/** Which kind of trigger delivered a record. */
+export type Origin = 'kinesis' | 'kafka' | 'sqs';
+
+/**
+ * One record as its trigger delivered it, before the payload is decoded.
+ * `seq` is comparable within a shard (Kinesis sequence number, Kafka offset).
+ */
+export interface SourceRecord {
+  readonly origin: Origin;
+  readonly stream: string;
+  readonly shard: string;
+  readonly seq: string;
+  /** When the stream accepted the record, epoch milliseconds. */
+  readonly arrivalTs: number;
+  /** The payload, base64 as in the Lambda event shapes. */
+  readonly dataBase64: string;
+}
+
+/** One event, validated against the producer contract, ready to be partitioned. */
+export interface EventEnvelope {
+  readonly source: string;
+  readonly stream: string;
+  readonly shard: string;
+  readonly seq: string;
+  /** Position of the event inside its record (NDJSON and arrays carry several). */
+  readonly subIndex: number;
+  readonly arrivalTs: number;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly schemaVersion: number;
+  /** Event time, epoch milliseconds UTC. */
+  readonly eventTs: number;
+  /** Every field of the event that is not an envelope field. */
+  readonly payload: Record<string, unknown>;
+  /** The record the event came from, so a later failure can quarantine it with its raw data. */
+  readonly record: SourceRecord;
+}
+
+/** A record (or one event inside it) that cannot be ingested, and why. */
+export interface QuarantinedItem {
+  readonly record: SourceRecord;
+  readonly subIndex: number;
+  /** The producer's `source` field, when it could be read. */
+  readonly source: string | null;
+  readonly code: string;
+  readonly reason: string;
+  /** The offending text (one NDJSON line), or null when the whole record is the problem. */
+  readonly fragment: string | null;
+}

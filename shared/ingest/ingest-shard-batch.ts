@@ -1,0 +1,195 @@
+// The exactly-once commit protocol for one batch of one shard (DESIGN.md "Exactly once"):
+// read checkpoint → skip committed records → write Parquet + quarantine objects under
+// deterministic keys → commit manifest, quarantine rows and checkpoint in one transaction.
+import type { QuarantinedItem, SourceRecord } from '../envelope/types.js';
+import { compareSeq } from '../envelope/sequence.js';
+import { RetryableError } from '../errors.js';
+import { quarantineKey, shardKeyOf } from '../lake/object-keys.js';
+import type { ParquetEncoder } from '../lake/parquet-encoder.js';
+import type { SchemaRegistry } from '../schema/schema-registry.js';
+import { decodeBatch, selectFresh } from './decode-batch.js';
+import { planLakeFiles, type PlannedLakeFile } from './plan-lake-files.js';
+import type { BatchCommitter, CheckpointReader, LakeObjectWriter, ManifestEntry, QuarantineEntry } from './ports.js';
+
+/** Points in the protocol where a crash matters; tests inject failures there. */
+export type CommitStep = 'after-checkpoint-read' | 'after-objects-written' | 'after-commit';
+
+/** The stores and helpers the protocol runs on, created once per container. */
+export interface IngestDependencies {
+  readonly checkpoints: CheckpointReader;
+  readonly objects: LakeObjectWriter;
+  readonly committer: BatchCommitter;
+  readonly registry: SchemaRegistry;
+  readonly encoder: ParquetEncoder;
+}
+
+/** Settings of one ingest run. */
+export interface IngestOptions {
+  readonly lateThresholdMs: number;
+  /** Parallel S3 uploads per batch. */
+  readonly uploadConcurrency?: number;
+  readonly now?: () => number;
+  /** Test seam: called at each step; a throw here behaves like a crash at that point. */
+  readonly onStep?: (step: CommitStep) => void | Promise<void>;
+}
+
+/** What one batch did. */
+export interface IngestOutcome {
+  readonly stream: string;
+  readonly shard: string;
+  readonly received: number;
+  /** Records at or below the checkpoint: already committed by an earlier delivery. */
+  readonly skipped: number;
+  readonly events: number;
+  readonly lateEvents: number;
+  readonly files: readonly ManifestEntry[];
+  readonly quarantined: number;
+  /** The checkpoint after this batch (unchanged when everything was skipped). */
+  readonly checkpoint: string | null;
+}
+
+/**
+ * A store failed mid-batch. Nothing after `retryFromSeq` is committed, so Lambda should
+ * redeliver from there (the first record the batch did not commit).
+ */
+export class BatchIngestError extends RetryableError {
+  constructor(
+    readonly retryFromSeq: string,
+    options: { cause: unknown },
+  ) {
+    super(`batch failed; retry from sequence ${retryFromSeq}: ${(options.cause as Error)?.message ?? options.cause}`, options);
+  }
+}
+
+const DEFAULT_UPLOAD_CONCURRENCY = 8;
+
+/**
+ * Runs the commit protocol for records of one shard, in delivery order.
+ * Bad data is quarantined and never fails the batch; a store failure throws {@link BatchIngestError}.
+ *
+ * @example const outcome = await ingestShardBatch(sourceRecordsFromKinesis(event), deps, { lateThresholdMs: 300_000 });
+ */
+export async function ingestShardBatch(
+  records: readonly SourceRecord[],
+  deps: IngestDependencies,
+  options: IngestOptions,
+): Promise<IngestOutcome> {
+  if (records.length === 0) throw new Error('ingestShardBatch needs at least one record');
+  const { stream, shard } = records[0]!;
+  if (records.some((r) => r.stream !== stream || r.shard !== shard)) {
+    throw new Error('ingestShardBatch takes the records of one shard; group them first');
+  }
+  let retryFrom = records[0]!.seq;
+  try {
+    const checkpoint = await deps.checkpoints.readCheckpoint(stream, shard);
+    const { fresh, skipped } = selectFresh(records, checkpoint);
+    await options.onStep?.('after-checkpoint-read');
+    const base = { stream, shard, received: records.length, skipped };
+    if (fresh.length === 0) {
+      return { ...base, events: 0, lateEvents: 0, files: [], quarantined: 0, checkpoint };
+    }
+    retryFrom = fresh[0]!.seq;
+
+    const decoded = decodeBatch(fresh);
+    await deps.registry.prepare(decoded.events.map((e) => [e.eventType, e.schemaVersion] as const));
+    const shardKey = shardKeyOf(stream, shard);
+    const plan = planLakeFiles(decoded.events, deps.registry, { shardKey, lateThresholdMs: options.lateThresholdMs });
+    const quarantined = [...decoded.quarantined, ...plan.quarantined];
+    const firstSeq = fresh[0]!.seq;
+    const lastSeq = fresh.reduce((max, r) => (compareSeq(r.seq, max) > 0 ? r.seq : max), firstSeq);
+
+    const ingestedAt = (options.now ?? Date.now)();
+    const files = await writeLakeFiles(plan.files, deps, ingestedAt, options.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
+    const quarantine = await writeQuarantine(quarantined, deps.objects, { stream, shard, shardKey, firstSeq, lastSeq });
+    await options.onStep?.('after-objects-written');
+
+    await deps.committer.commitBatch({ stream, shard, expectedCheckpoint: checkpoint, nextCheckpoint: lastSeq, files, quarantine });
+    await options.onStep?.('after-commit');
+
+    const events = files.reduce((n, f) => n + f.recordCount, 0);
+    const lateEvents = files.reduce((n, f) => n + f.lateCount, 0);
+    return { ...base, events, lateEvents, files, quarantined: quarantined.length, checkpoint: lastSeq };
+  } catch (cause) {
+    throw new BatchIngestError(retryFrom, { cause });
+  }
+}
+
+async function writeLakeFiles(
+  planned: readonly PlannedLakeFile[],
+  deps: IngestDependencies,
+  ingestedAt: number,
+  concurrency: number,
+): Promise<ManifestEntry[]> {
+  return mapWithConcurrency(planned, concurrency, async (file) => {
+    const body = deps.encoder.encode(file.events, file.columns, ingestedAt);
+    await deps.objects.putObject(file.key, body, 'application/vnd.apache.parquet');
+    return {
+      key: file.key,
+      partition: file.partition,
+      stream: file.events[0]!.stream,
+      shard: file.events[0]!.shard,
+      firstSeq: file.firstSeq,
+      lastSeq: file.lastSeq,
+      recordCount: file.events.length,
+      byteSize: body.byteLength,
+      minEventTs: file.minEventTs,
+      maxEventTs: file.maxEventTs,
+      lateCount: file.lateCount,
+      schemaVersions: file.schemaVersions,
+    };
+  });
+}
+
+/** Writes one NDJSON object with every quarantined item of the batch; returns its rows. */
+async function writeQuarantine(
+  items: readonly QuarantinedItem[],
+  objects: LakeObjectWriter,
+  batch: { stream: string; shard: string; shardKey: string; firstSeq: string; lastSeq: string },
+): Promise<QuarantineEntry[]> {
+  if (items.length === 0) return [];
+  const arrivalDt = new Date(items[0]!.record.arrivalTs).toISOString().slice(0, 10);
+  const objectKey = quarantineKey(batch.stream, arrivalDt, batch.shardKey, batch.firstSeq, batch.lastSeq);
+  const lines = items.map((item) =>
+    JSON.stringify({
+      origin: item.record.origin,
+      stream: item.record.stream,
+      shard: item.record.shard,
+      seq: item.record.seq,
+      subIndex: item.subIndex,
+      arrivalTs: item.record.arrivalTs,
+      source: item.source,
+      code: item.code,
+      reason: item.reason,
+      // A failed line of an NDJSON record is kept alone; otherwise the whole raw record.
+      fragment: item.fragment,
+      data: item.fragment === null ? item.record.dataBase64 : null,
+    }),
+  );
+  await objects.putObject(objectKey, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson');
+  return items.map((item, line) => ({
+    objectKey,
+    line,
+    origin: item.record.origin,
+    stream: item.record.stream,
+    shard: item.record.shard,
+    seq: item.record.seq,
+    subIndex: item.subIndex,
+    source: item.source,
+    code: item.code,
+    reason: item.reason,
+    arrivalTs: item.record.arrivalTs,
+  }));
+}
+
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,132 @@
+// Step two of ingest: validate each event against its schema and group the valid ones into
+// one lake file per partition. Pure: the registry lookup is passed in.
+import type { EventEnvelope, QuarantinedItem } from '../envelope/types.js';
+import { compareSeq } from '../envelope/sequence.js';
+import { PermanentRecordError } from '../errors.js';
+import { lakeFileKey } from '../lake/object-keys.js';
+import { isLate, partitionId, partitionKeyFor, type LakePartition } from '../lake/partition.js';
+import { mergePayloadColumns } from '../schema/payload-columns.js';
+import type { CompiledSchema } from '../schema/schema-registry.js';
+import type { PayloadColumn } from '../schema/types.js';
+import { quarantineItem } from './decode-batch.js';
+
+/** What the planner needs to know about schemas. */
+export interface SchemaLookup {
+  get(eventType: string, version: number): CompiledSchema | undefined;
+  problemWith(eventType: string, version: number): string | undefined;
+  describeErrors(schema: CompiledSchema): string;
+}
+
+/** One Parquet file to write: a partition's events of this batch. */
+export interface PlannedLakeFile {
+  readonly key: string;
+  readonly partition: LakePartition;
+  readonly events: EventEnvelope[];
+  readonly columns: PayloadColumn[];
+  readonly firstSeq: string;
+  readonly lastSeq: string;
+  readonly minEventTs: number;
+  readonly maxEventTs: number;
+  readonly lateCount: number;
+  readonly schemaVersions: number[];
+}
+
+/** The files of a batch, and the events that failed their schema. */
+export interface LakeFilePlan {
+  readonly files: PlannedLakeFile[];
+  readonly quarantined: QuarantinedItem[];
+}
+
+/**
+ * Validates events and groups them by partition into files named after the shard and the
+ * partition's sequence range, in the order the files' first events arrived.
+ *
+ * @example planLakeFiles(events, registry, { shardKey: 'events.shardId-0', lateThresholdMs: 300_000 })
+ */
+export function planLakeFiles(
+  events: readonly EventEnvelope[],
+  schemas: SchemaLookup,
+  options: { shardKey: string; lateThresholdMs: number },
+): LakeFilePlan {
+  const quarantined: QuarantinedItem[] = [];
+  const groups = new Map<string, { partition: LakePartition; events: EventEnvelope[]; schemas: Set<CompiledSchema> }>();
+  for (const event of events) {
+    const schema = schemas.get(event.eventType, event.schemaVersion);
+    const failure = schema ? validationFailure(schema, event, schemas) : unknownSchema(event, schemas);
+    if (failure) {
+      quarantined.push(quarantineItem(event.record, event.subIndex, event.source, failure, eventText(event)));
+      continue;
+    }
+    const partition = partitionKeyFor(event);
+    const id = partitionId(partition);
+    let group = groups.get(id);
+    if (!group) {
+      group = { partition, events: [], schemas: new Set() };
+      groups.set(id, group);
+    }
+    group.events.push(event);
+    group.schemas.add(schema!);
+  }
+  const files = [...groups.values()].map((g) => toPlannedFile(g.partition, g.events, [...g.schemas], options));
+  return { files, quarantined };
+}
+
+function toPlannedFile(
+  partition: LakePartition,
+  events: EventEnvelope[],
+  schemas: CompiledSchema[],
+  options: { shardKey: string; lateThresholdMs: number },
+): PlannedLakeFile {
+  let firstSeq = events[0]!.seq;
+  let lastSeq = firstSeq;
+  let minEventTs = Number.POSITIVE_INFINITY;
+  let maxEventTs = Number.NEGATIVE_INFINITY;
+  let lateCount = 0;
+  for (const e of events) {
+    if (compareSeq(e.seq, firstSeq) < 0) firstSeq = e.seq;
+    if (compareSeq(e.seq, lastSeq) > 0) lastSeq = e.seq;
+    if (e.eventTs < minEventTs) minEventTs = e.eventTs;
+    if (e.eventTs > maxEventTs) maxEventTs = e.eventTs;
+    if (isLate(e, options.lateThresholdMs)) lateCount += 1;
+  }
+  // Newest version first, so its field order and types lead the merged layout.
+  const ordered = schemas.sort((a, b) => b.version - a.version);
+  return {
+    key: lakeFileKey(partition, options.shardKey, firstSeq, lastSeq),
+    partition,
+    events,
+    columns: mergePayloadColumns(ordered.map((s) => s.columns)),
+    firstSeq,
+    lastSeq,
+    minEventTs,
+    maxEventTs,
+    lateCount,
+    schemaVersions: ordered.map((s) => s.version).reverse(),
+  };
+}
+
+function validationFailure(schema: CompiledSchema, event: EventEnvelope, schemas: SchemaLookup): PermanentRecordError | undefined {
+  if (schema.validate(event.payload)) return undefined;
+  return new PermanentRecordError(
+    'schema_violation',
+    `${event.eventType} v${event.schemaVersion}: ${schemas.describeErrors(schema)}`,
+  );
+}
+
+function unknownSchema(event: EventEnvelope, schemas: SchemaLookup): PermanentRecordError {
+  const problem = schemas.problemWith(event.eventType, event.schemaVersion);
+  const detail = problem ? `is registered but unusable: ${problem}` : 'is not registered';
+  return new PermanentRecordError('unknown_schema', `schema ${event.eventType} v${event.schemaVersion} ${detail}`);
+}
+
+/** The event as the producer sent it, for the quarantine row of an event that failed its schema. */
+function eventText(event: EventEnvelope): string {
+  return JSON.stringify({
+    event_id: event.eventId,
+    event_type: event.eventType,
+    source: event.source,
+    ts: new Date(event.eventTs).toISOString(),
+    schema_version: event.schemaVersion,
+    ...event.payload,
+  });
+}

@@ -1,0 +1,33 @@
+// One Postgres pool per container. In Lambda a container serves one invocation at a time,
+// so one connection is enough, and more would exhaust RDS Proxy/Postgres at high concurrency.
+import pg from 'pg';
+
+/** Options of {@link createPgPool}. */
+export interface PgPoolOptions {
+  readonly connectionString: string;
+  /** Connections kept; 1 in Lambda, more in CLIs and servers. */
+  readonly max?: number;
+  readonly statementTimeoutMs?: number;
+  readonly applicationName?: string;
+}
+
+/**
+ * Creates a pg Pool with a statement timeout, so a stuck query fails the batch (and is
+ * retried) instead of running into the Lambda timeout.
+ *
+ * @example const pool = createPgPool({ connectionString: config.databaseUrl });
+ */
+export function createPgPool(options: PgPoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 1,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 60_000,
+    application_name: options.applicationName ?? 'event-lake',
+  });
+  // An idle client losing its connection emits 'error' on the pool; without a listener that
+  // would crash the process. The next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
