@@ -149,8 +149,11 @@ async function writeQuarantine(
   if (items.length === 0) return [];
   const arrivalDt = new Date(items[0]!.record.arrivalTs).toISOString().slice(0, 10);
   const objectKey = quarantineKey(batch.stream, arrivalDt, batch.shardKey, batch.firstSeq, batch.lastSeq);
-  const lines = items.map((item) =>
-    JSON.stringify({
+  const recordsWithData = new Set<SourceRecord>();
+  const lines = items.map((item) => {
+    const firstOfRecord = !recordsWithData.has(item.record);
+    recordsWithData.add(item.record);
+    return JSON.stringify({
       origin: item.record.origin,
       stream: item.record.stream,
       shard: item.record.shard,
@@ -160,11 +163,12 @@ async function writeQuarantine(
       source: item.source,
       code: item.code,
       reason: item.reason,
-      // A failed line of an NDJSON record is kept alone; otherwise the whole raw record.
       fragment: item.fragment,
-      data: item.fragment === null ? item.record.dataBase64 : null,
-    }),
-  );
+      // The raw record (base64), once per record however many of its events failed, so a
+      // replay can re-decode it exactly; the fragment alone may be truncated.
+      data: firstOfRecord ? item.record.dataBase64 : null,
+    });
+  });
   await objects.putObject(objectKey, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson');
   return items.map((item, line) => ({
     objectKey,

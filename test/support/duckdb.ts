@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export interface ParquetReader {
   /** Rows of a SQL query; `{file}` in the SQL stands for the Parquet bytes given. */
   rows(sql: string, file?: Uint8Array): Promise<Record<string, unknown>[]>;
+  /** Writes Parquet bytes to a temporary file and returns its quoted path for SQL. */
+  stage(file: Uint8Array): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -15,14 +17,15 @@ export async function openParquetReader(): Promise<ParquetReader> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection: DuckDBConnection = await instance.connect();
   let n = 0;
+  const stage = async (file: Uint8Array): Promise<string> => {
+    const path = join(dir, `f${n++}.parquet`);
+    await writeFile(path, file);
+    return `'${path}'`;
+  };
   return {
+    stage,
     async rows(sql, file) {
-      let text = sql;
-      if (file) {
-        const path = join(dir, `f${n++}.parquet`);
-        await writeFile(path, file);
-        text = sql.replaceAll('{file}', `'${path}'`);
-      }
+      const text = file ? sql.replaceAll('{file}', await stage(file)) : sql;
       const reader = await connection.runAndReadAll(text);
       return (reader.getRowObjectsJS() as Record<string, unknown>[]).map(withSafeNumbers);
     },
