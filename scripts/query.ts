@@ -1,0 +1,69 @@
+// npm run query -- "<SQL>": DuckDB over the lake files listed in the manifest (view `events`).
+import { loadCliConfig } from '../shared/cli/cli-config.js';
+import { formatTable } from '../shared/cli/format-table.js';
+import { runCli, UsageError } from '../shared/cli/run-cli.js';
+import { LakeQueryEngine } from '../shared/query/lake-query.js';
+import { PgManifestReader } from '../shared/stores/postgres/pg-manifest-reader.js';
+import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
+import { createS3Client } from '../shared/stores/s3/s3-lake-store.js';
+
+const usage = `Usage: npm run query -- "<SQL>" [--json] [--source S] [--type T] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+
+Runs SQL with DuckDB over a view named "events": exactly the Parquet files committed in the
+manifest (orphans of crashed batches are never read). --source/--type/--from/--to narrow
+which files are fetched (by event date); the SQL can filter further.
+
+  --json        print a JSON array of row objects instead of a table
+  --cache DIR   where fetched files are kept (default .local/query-cache)
+
+Settings: DATABASE_URL, LAKE_BUCKET, S3_ENDPOINT, AWS_REGION, or the local stack's .local/stack.json.
+
+Example: npm run query -- "SELECT event_type, count(*) AS n FROM events GROUP BY 1 ORDER BY 1"`;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+await runCli(
+  {
+    usage,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      source: { type: 'string' },
+      type: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      cache: { type: 'string' },
+    },
+  },
+  async ({ values, positionals }) => {
+    if (positionals.length !== 1) throw new UsageError('give exactly one SQL statement (quote it)');
+    for (const bound of ['from', 'to'] as const) {
+      const v = values[bound];
+      if (v !== undefined && !DATE.test(String(v))) throw new UsageError(`--${bound} must be YYYY-MM-DD`);
+    }
+    const config = loadCliConfig(process.env, { requireBucket: true });
+    const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: 60_000 });
+    let engine: LakeQueryEngine | undefined;
+    try {
+      const files = await new PgManifestReader(pool).listFiles({
+        source: values['source'] as string | undefined,
+        eventType: values['type'] as string | undefined,
+        fromDt: values['from'] as string | undefined,
+        toDt: values['to'] as string | undefined,
+      });
+      const progress = process.stderr.isTTY && files.length > 20;
+      engine = await LakeQueryEngine.open(files, {
+        s3: createS3Client({ region: config.region, endpoint: config.s3Endpoint }),
+        bucket: config.lakeBucket!,
+        cacheDir: String(values['cache'] ?? '.local/query-cache'),
+        onProgress: progress ? (done, total) => process.stderr.write(`\rfetching lake files ${done}/${total}`) : undefined,
+      });
+      if (progress) process.stderr.write('\n');
+      const { columns, rows } = await engine.query(positionals[0]!);
+      process.stdout.write(values['json'] ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(columns, rows)}\n`);
+    } finally {
+      engine?.close();
+      await pool.end();
+    }
+  },
+);

@@ -1,0 +1,113 @@
+// `npm run migrate` and `npm run query` as child processes against real Postgres and the S3 emulator.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
+import { ingestShardBatch } from '../../../shared/ingest/ingest-shard-batch.js';
+import { createParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
+import { SchemaRegistry } from '../../../shared/schema/schema-registry.js';
+import { PgBatchCommitter } from '../../../shared/stores/postgres/pg-batch-committer.js';
+import { PgCheckpointStore } from '../../../shared/stores/postgres/pg-checkpoint-store.js';
+import { PgSchemaStore } from '../../../shared/stores/postgres/pg-schema-store.js';
+import { pageView, purchase } from '../../support/events.js';
+import { kinesisEvent } from '../../support/kinesis-events.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { runScript } from '../../support/run-script.js';
+import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
+
+let db: TestDatabase;
+let s3: S3Emulator;
+let cache: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  [db, s3] = await Promise.all([createTestDatabase({ migrate: false }), startS3Emulator()]);
+  cache = await mkdtemp(join(tmpdir(), 'query-cache-'));
+  env = { DATABASE_URL: db.url, LAKE_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint };
+});
+
+afterAll(async () => {
+  await Promise.all([db?.drop(), s3?.stop(), rm(cache, { recursive: true, force: true })]);
+});
+
+describe('npm run migrate', () => {
+  it('applies every migration once and is a no-op the second time', async () => {
+    const first = await runScript('migrate', [], env);
+    expect(first.stderr).not.toMatch(/error/);
+    expect(first.stdout).toMatch(/applied 0001_lake_metadata\napplied 0002_example_schemas\n2 applied, 0 already applied/);
+    const second = await runScript('migrate', [], env);
+    expect(second.stdout).toMatch(/0 applied, 2 already applied/);
+    const schemas = await db.pool.query('SELECT event_type FROM event_schemas ORDER BY 1');
+    expect(schemas.rows.map((r) => r.event_type)).toEqual(['page_view', 'purchase']);
+  });
+
+  it('says how to start Postgres when it is unreachable', async () => {
+    const result = await runScript('migrate', [], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:9/test' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: .*is the service running\?/m);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+});
+
+describe('npm run query', () => {
+  beforeAll(async () => {
+    const deps = {
+      checkpoints: new PgCheckpointStore(db.pool),
+      committer: new PgBatchCommitter(db.pool),
+      objects: s3.store,
+      registry: new SchemaRegistry(new PgSchemaStore(db.pool)),
+      encoder: await createParquetEncoder(),
+    };
+    const inputs = [
+      ...Array.from({ length: 7 }, () => ({ json: pageView() })),
+      ...Array.from({ length: 3 }, () => ({ json: purchase({ amount: 10 }) })),
+    ];
+    await ingestShardBatch(sourceRecordsFromKinesis(kinesisEvent(inputs)), deps, { lateThresholdMs: 300_000 });
+    // An orphan: a file on S3 that no manifest row lists must never be read.
+    await s3.store.putObject('events/source=web/event_type=page_view/dt=2026-11-26/hour=09/orphan-1-2.parquet', new Uint8Array([1]), 'application/vnd.apache.parquet');
+  });
+
+  it('prints JSON rows computed over exactly the manifest files', async () => {
+    const result = await runScript(
+      'query',
+      ['SELECT event_type, count(*) AS n, sum(amount) AS total FROM events GROUP BY 1 ORDER BY 1', '--json', '--cache', cache],
+      env,
+    );
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { event_type: 'page_view', n: 7, total: null },
+      { event_type: 'purchase', n: 3, total: 30 },
+    ]);
+  });
+
+  it('prints an aligned table by default and narrows files by --type', async () => {
+    const result = await runScript('query', ['SELECT count(*) AS count FROM events', '--type', 'purchase', '--cache', cache], env);
+    expect(result.stdout).toBe('count\n-----\n    3\n(1 row)\n');
+  });
+
+  it('exposes the Hive partition columns dt and hour', async () => {
+    const result = await runScript('query', ['SELECT DISTINCT dt::VARCHAR AS dt, hour FROM events ORDER BY hour', '--json', '--cache', cache], env);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { dt: '2026-11-26', hour: 9 },
+      { dt: '2026-11-26', hour: 10 },
+    ]);
+  });
+
+  it('answers over an empty selection instead of failing', async () => {
+    const result = await runScript('query', ['SELECT count(*) AS n FROM events', '--json', '--source', 'nobody', '--cache', cache], env);
+    expect(JSON.parse(result.stdout)).toEqual([{ n: 0 }]);
+  });
+
+  it('rejects bad usage with exit code 2 and the usage text', async () => {
+    const result = await runScript('query', ['--from', 'yesterday', 'SELECT 1'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--from must be YYYY-MM-DD[\s\S]*Usage: npm run query/);
+  });
+
+  it('reports a SQL error as one line', async () => {
+    const result = await runScript('query', ['SELECT nope FROM events', '--cache', cache], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: Binder Error: .*"nope"/m);
+  });
+});
