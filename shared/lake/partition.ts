@@ -18,8 +18,25 @@ export interface LakePartition {
  * // { source: 'web', eventType: 'page_view', dt: '2026-11-26', hour: '09' }
  */
 export function partitionKeyFor(event: { source: string; eventType: string; eventTs: number }): LakePartition {
-  const iso = new Date(event.eventTs).toISOString();
-  return { source: event.source, eventType: event.eventType, dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
+  const { dt, hour } = utcHourOf(event.eventTs);
+  return { source: event.source, eventType: event.eventType, dt, hour };
+}
+
+const HOUR_MS = 3_600_000;
+/** Formatting a date per event is a hot spot; a batch spans few hours, so remember them. */
+const hourCache = new Map<number, { dt: string; hour: string }>();
+const MAX_CACHED_HOURS = 10_000;
+
+function utcHourOf(eventTs: number): { dt: string; hour: string } {
+  const bucket = Math.floor(eventTs / HOUR_MS);
+  let cached = hourCache.get(bucket);
+  if (!cached) {
+    if (hourCache.size >= MAX_CACHED_HOURS) hourCache.clear();
+    const iso = new Date(bucket * HOUR_MS).toISOString();
+    cached = { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
+    hourCache.set(bucket, cached);
+  }
+  return cached;
 }
 
 /** A stable string for grouping events by partition. */

@@ -1,0 +1,246 @@
+// npm run bench: throughput of the ingest core (decode → validate → partition → Parquet) on
+// generated 500-byte events, beside DuckDB converting the same events from NDJSON to Parquet
+// in the same run; peak memory of one batch; and the commit of one batch to S3 + Postgres.
+import { fork } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { buildApp } from 'fauxqs';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { runCli } from '../shared/cli/run-cli.js';
+import type { SourceRecord } from '../shared/envelope/types.js';
+import { decodeBatch } from '../shared/ingest/decode-batch.js';
+import { ingestShardBatch, type CommitStep, type IngestDependencies } from '../shared/ingest/ingest-shard-batch.js';
+import { planLakeFiles } from '../shared/ingest/plan-lake-files.js';
+import { createParquetEncoder, type ParquetEncoder } from '../shared/lake/parquet-encoder.js';
+import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
+import { SchemaRegistry } from '../shared/schema/schema-registry.js';
+import type { EventSchemaDefinition } from '../shared/schema/types.js';
+import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
+import { loadMigrations, migrate } from '../shared/stores/postgres/migrator.js';
+import { PgBatchCommitter } from '../shared/stores/postgres/pg-batch-committer.js';
+import { PgCheckpointStore } from '../shared/stores/postgres/pg-checkpoint-store.js';
+import { PgSchemaStore } from '../shared/stores/postgres/pg-schema-store.js';
+import { createS3Client, S3LakeStore } from '../shared/stores/s3/s3-lake-store.js';
+
+const usage = `Usage: npm run bench [-- --events N] [--batch N] [--commits N]
+
+Measures, on one core (Node's main thread; DuckDB pinned to 1 thread for the reference):
+  core     decode + validate + partition + Parquet (ZSTD) of N generated ~500-byte events
+           in Lambda-sized batches, events/s and MB/s of JSON input
+  duckdb   DuckDB converting the same events from an NDJSON file to ZSTD Parquet
+  memory   peak RSS of a fresh process that processes one batch
+  commit   one batch through the whole protocol against Postgres and the S3 emulator
+
+  --events N    events for the throughput runs (default 200000)
+  --batch N     records per batch, as Lambda's batch size (default 10000)
+  --commits N   commit runs; the median is reported (default 5)
+
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a temporary schema.`;
+
+const MB = 1024 * 1024;
+const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function generateRecords(count: number, seed: number, shard = 'shardId-000000000000'): { records: SourceRecord[]; ndjson: string } {
+  const random = seededRandom(seed);
+  const now = Date.now();
+  const lines: string[] = [];
+  const records: SourceRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const line = JSON.stringify(syntheticEvent(random, i, { now }));
+    lines.push(line);
+    records.push({
+      origin: 'kinesis',
+      stream: 'bench',
+      shard,
+      seq: String(10_000_000_000 + i),
+      arrivalTs: now,
+      dataBase64: Buffer.from(line).toString('base64'),
+    });
+  }
+  return { records, ndjson: `${lines.join('\n')}\n` };
+}
+
+/** The core of one batch, as ingestShardBatch runs it, without the stores. */
+async function processBatch(records: readonly SourceRecord[], registry: SchemaRegistry, encoder: ParquetEncoder): Promise<number> {
+  const decoded = decodeBatch(records);
+  await registry.prepare(decoded.events.map((e) => [e.eventType, e.schemaVersion] as const));
+  const plan = planLakeFiles(decoded.events, registry, { shardKey: 'bench.shard', lateThresholdMs: 300_000 });
+  let bytes = 0;
+  for (const file of plan.files) bytes += encoder.encode(file.events, file.columns, Date.now()).byteLength;
+  return bytes;
+}
+
+async function withBenchSchema<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const schema = `bench_${process.pid}`;
+  const admin = createPgPool({ connectionString: DATABASE_URL });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  try {
+    const pool = createPgPool({ connectionString: url });
+    await migrate(pool, await loadMigrations('migrations'));
+    await pool.end();
+    return await fn(url);
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+async function loadSchemas(url: string): Promise<EventSchemaDefinition[]> {
+  const pool = createPgPool({ connectionString: url });
+  try {
+    return await new PgSchemaStore(pool).loadSchemas();
+  } finally {
+    await pool.end();
+  }
+}
+
+async function benchCore(records: SourceRecord[], batch: number, schemas: EventSchemaDefinition[], inputBytes: number) {
+  const registry = new SchemaRegistry({ loadSchemas: async () => schemas });
+  const encoder = await createParquetEncoder();
+  await processBatch(records.slice(0, batch), registry, encoder); // warm-up: JIT, wasm, schema compile
+  const start = performance.now();
+  let parquetBytes = 0;
+  for (let i = 0; i < records.length; i += batch) parquetBytes += await processBatch(records.slice(i, i + batch), registry, encoder);
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, eventsPerSecond: records.length / seconds, mbPerSecond: inputBytes / MB / seconds, parquetBytes };
+}
+
+async function benchDuckDb(ndjson: string, threads: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-duckdb-'));
+  try {
+    const input = join(dir, 'events.ndjson');
+    const output = join(dir, 'events.parquet');
+    await writeFile(input, ndjson);
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+    const connection = await instance.connect();
+    const copy = `COPY (SELECT * FROM read_json('${input}', format = 'newline_delimited')) TO '${output}' (FORMAT parquet, COMPRESSION zstd)`;
+    await connection.run(copy); // warm-up
+    const start = performance.now();
+    await connection.run(copy);
+    const seconds = (performance.now() - start) / 1000;
+    const parquetBytes = (await stat(output)).size;
+    connection.closeSync();
+    instance.closeSync();
+    return { seconds, eventsPerSecond: 0, parquetBytes };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs in a forked child: generate one batch, process it, report peak RSS. */
+async function memoryChild(batch: number, schemas: EventSchemaDefinition[]) {
+  const baseline = process.memoryUsage().rss;
+  const { records } = generateRecords(batch, 7);
+  const registry = new SchemaRegistry({ loadSchemas: async () => schemas });
+  const encoder = await createParquetEncoder();
+  await processBatch(records, registry, encoder);
+  await processBatch(records, registry, encoder);
+  process.send!({ peakRssMb: process.resourceUsage().maxRSS / 1024, baselineRssMb: baseline / MB });
+}
+
+async function benchMemory(batch: number, schemas: EventSchemaDefinition[]): Promise<{ peakRssMb: number; baselineRssMb: number }> {
+  const child = fork(process.argv[1]!, ['--memory-child', String(batch)], {
+    execArgv: process.execArgv,
+    env: { ...process.env, BENCH_SCHEMAS: JSON.stringify(schemas) },
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { peakRssMb: number; baselineRssMb: number }));
+    child.once('error', reject);
+    child.once('exit', (code) => code !== 0 && reject(new Error(`memory child exited with ${code}`)));
+  });
+}
+
+async function benchCommit(url: string, batch: number, runs: number) {
+  const app = buildApp({ logger: false });
+  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.env['AWS_ACCESS_KEY_ID'] ??= 'bench';
+  process.env['AWS_SECRET_ACCESS_KEY'] ??= 'bench';
+  const s3 = createS3Client({ region: 'us-east-1', endpoint });
+  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  const pool = createPgPool({ connectionString: url });
+  const deps: IngestDependencies = {
+    checkpoints: new PgCheckpointStore(pool),
+    committer: new PgBatchCommitter(pool),
+    objects: new S3LakeStore(s3, 'bench'),
+    registry: new SchemaRegistry(new PgSchemaStore(pool)),
+    encoder: await createParquetEncoder(),
+  };
+  const totals: number[] = [];
+  const commits: number[] = [];
+  try {
+    for (let run = 0; run <= runs; run++) {
+      const { records } = generateRecords(batch, 100 + run, `shardId-${String(run).padStart(12, '0')}`);
+      const marks: Partial<Record<CommitStep, number>> = {};
+      const start = performance.now();
+      await ingestShardBatch(records, deps, { lateThresholdMs: 300_000, onStep: (step) => void (marks[step] = performance.now()) });
+      if (run === 0) continue; // warm-up
+      totals.push(marks['after-commit']! - start);
+      commits.push(marks['after-commit']! - marks['after-objects-written']!);
+    }
+  } finally {
+    await pool.end();
+    s3.destroy();
+    await app.close();
+  }
+  return { totalMs: median(totals), commitMs: median(commits), maxTotalMs: Math.max(...totals) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+if (process.argv.includes('--memory-child')) {
+  const batch = Number(process.argv[process.argv.indexOf('--memory-child') + 1]);
+  await memoryChild(batch, JSON.parse(process.env['BENCH_SCHEMAS']!) as EventSchemaDefinition[]);
+} else {
+  await runCli(
+    { usage, options: { events: { type: 'string' }, batch: { type: 'string' }, commits: { type: 'string' } } },
+    async ({ values }) => {
+      const events = Number(values['events'] ?? 200_000);
+      const batch = Number(values['batch'] ?? 10_000);
+      const commitRuns = Number(values['commits'] ?? 5);
+      await withBenchSchema(async (url) => {
+        const schemas = await loadSchemas(url);
+        console.error(`generating ${fmt(events)} events…`);
+        const { records, ndjson } = generateRecords(events, 42);
+        const inputBytes = Buffer.byteLength(ndjson);
+        console.error(`average event: ${fmt(inputBytes / events)} bytes of JSON`);
+
+        console.error('core…');
+        const core = await benchCore(records, batch, schemas, inputBytes);
+        console.error('duckdb (1 thread)…');
+        const duck1 = await benchDuckDb(ndjson, 1);
+        console.error('duckdb (2 threads)…');
+        const duck2 = await benchDuckDb(ndjson, 2);
+        console.error('memory…');
+        const memory = await benchMemory(batch, schemas);
+        console.error('commit…');
+        const commit = await benchCommit(url, batch, commitRuns);
+
+        const rate = (s: number) => events / s;
+        const rows = [
+          ['ingest core (Node, 1 thread)', fmt(rate(core.seconds)), fmt(inputBytes / MB / core.seconds, 1), fmt(core.parquetBytes / MB, 1)],
+          ['DuckDB NDJSON→Parquet (1 thread)', fmt(rate(duck1.seconds)), fmt(inputBytes / MB / duck1.seconds, 1), fmt(duck1.parquetBytes / MB, 1)],
+          ['DuckDB NDJSON→Parquet (2 threads)', fmt(rate(duck2.seconds)), fmt(inputBytes / MB / duck2.seconds, 1), fmt(duck2.parquetBytes / MB, 1)],
+        ];
+        console.log(`\n${fmt(events)} events of ~${fmt(inputBytes / events)} bytes, batches of ${fmt(batch)}, Node ${process.version}\n`);
+        console.log('| run | events/s | MB/s (JSON in) | Parquet MB |');
+        console.log('|---|---:|---:|---:|');
+        for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+        console.log(`\ncore / DuckDB (1 thread): ${fmt(duck1.seconds / core.seconds, 2)}x`);
+        console.log(`peak RSS of a process processing one ${fmt(batch)}-record batch: ${fmt(memory.peakRssMb)} MB (baseline ${fmt(memory.baselineRssMb)} MB)`);
+        console.log(
+          `commit of one ${fmt(batch)}-record batch (S3 emulator + Postgres), median of ${commitRuns}: ` +
+            `${fmt(commit.totalMs)} ms end to end, of which ${fmt(commit.commitMs)} ms the Postgres transaction (max ${fmt(commit.maxTotalMs)} ms)`,
+        );
+      });
+    },
+  );
+}
