@@ -1,5 +1,5 @@
 // Checks one decoded JSON value against the producer contract (DESIGN.md "The event
-// contract") and splits it into envelope fields and payload.
+// contract") and reads its envelope fields; the rest of the object is the payload.
 import { PermanentRecordError } from '../errors.js';
 import type { EventEnvelope, SourceRecord } from './types.js';
 
@@ -39,10 +39,6 @@ export function toEnvelope(value: unknown, record: SourceRecord, subIndex: numbe
   const eventTs = parseEventTime(event['ts'], record.arrivalTs);
   const schemaVersion = parseSchemaVersion(event['schema_version']);
 
-  const payload: Record<string, unknown> = {};
-  for (const key in event) {
-    if (!CONTRACT_FIELDS.has(key)) payload[key] = event[key];
-  }
   return {
     source,
     stream: record.stream,
@@ -54,7 +50,7 @@ export function toEnvelope(value: unknown, record: SourceRecord, subIndex: numbe
     eventType,
     schemaVersion,
     eventTs,
-    payload,
+    payload: event,
     record,
   };
 }

@@ -121,12 +121,5 @@ function unknownSchema(event: EventEnvelope, schemas: SchemaLookup): PermanentRe
 
 /** The event as the producer sent it, for the quarantine row of an event that failed its schema. */
 function eventText(event: EventEnvelope): string {
-  return JSON.stringify({
-    event_id: event.eventId,
-    event_type: event.eventType,
-    source: event.source,
-    ts: new Date(event.eventTs).toISOString(),
-    schema_version: event.schemaVersion,
-    ...event.payload,
-  });
+  return JSON.stringify(event.payload);
 }

@@ -2,6 +2,7 @@
 // (DESIGN.md "The lake"), then the schema's payload fields as typed columns, then `extra`.
 import { compress, init as initZstd } from '@bokuweb/zstd-wasm';
 import { parquetWriteBuffer, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import { CONTRACT_FIELDS } from '../envelope/to-envelope.js';
 import type { EventEnvelope } from '../envelope/types.js';
 import type { PayloadColumn } from '../schema/types.js';
 
@@ -82,7 +83,8 @@ export function buildColumns(
   const seq = new Array<string>(n);
   const extra = new Array<string | null>(n);
   const payload = payloadColumns.map(() => new Array<unknown>(n));
-  const declared = new Set(payloadColumns.map((c) => c.name));
+  // Contract fields have their own columns; everything else undeclared goes to `extra`.
+  const declared = new Set([...CONTRACT_FIELDS, ...payloadColumns.map((c) => c.name)]);
 
   for (let i = 0; i < n; i++) {
     const e = events[i]!;

@@ -6,6 +6,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { EventSchemaDefinition, PayloadColumn, SchemaSource } from './types.js';
 import { payloadColumnsOf } from './payload-columns.js';
+import { CONTRACT_FIELDS } from '../envelope/to-envelope.js';
 
 const AJV_LOGGER = {
   log: console.log,
@@ -97,7 +98,7 @@ export class SchemaRegistry {
         next.set(key, {
           eventType: definition.eventType,
           version: definition.version,
-          validate: this.ajv.compile(definition.jsonSchema),
+          validate: this.ajv.compile(allowContractFields(definition.jsonSchema)),
           columns: payloadColumnsOf(definition.jsonSchema),
           fingerprint,
         });
@@ -124,6 +125,19 @@ export class SchemaRegistry {
   describeErrors(schema: CompiledSchema): string {
     return this.ajv.errorsText(schema.validate.errors, { dataVar: 'event' });
   }
+}
+
+/**
+ * Schemas describe the payload, but validation runs on the whole event object (see
+ * EventEnvelope.payload). A schema that forbids additional properties must still let the
+ * contract fields through, so they are added to its top-level properties as "anything".
+ */
+export function allowContractFields(jsonSchema: Record<string, unknown>): Record<string, unknown> {
+  const closed = jsonSchema['additionalProperties'] === false || jsonSchema['unevaluatedProperties'] === false;
+  if (!closed) return jsonSchema;
+  const properties = { ...((jsonSchema['properties'] ?? {}) as Record<string, unknown>) };
+  for (const field of CONTRACT_FIELDS) properties[field] ??= true;
+  return { ...jsonSchema, properties };
 }
 
 function keyOf(eventType: string, version: number): string {

@@ -31,9 +31,9 @@ describe('toEnvelope', () => {
       seq: '42',
       subIndex: 3,
       arrivalTs,
-      payload: { url: '/a', user_id: 'u' },
+      payload: valid,
     });
-    expect(envelope.payload).not.toHaveProperty('event_id');
+    expect(envelope.record).toBe(record);
   });
 
   it('accepts epoch milliseconds, zoned ISO times and plain dates', () => {

@@ -43,6 +43,16 @@ describe('SchemaRegistry', () => {
     expect(registry.get('a', 1)!.validate({})).toBe(true);
   });
 
+  it('lets contract fields through a schema that forbids additional properties', async () => {
+    const closed = { type: 'object', additionalProperties: false, properties: { url: { type: 'string' } } };
+    const registry = new SchemaRegistry(new ListSchemaSource([{ eventType: 'a', version: 1, jsonSchema: closed }]));
+    await registry.reload();
+    const schema = registry.get('a', 1)!;
+    expect(schema.validate({ event_id: 'e', event_type: 'a', source: 's', ts: 1, schema_version: 1, url: '/' })).toBe(true);
+    expect(schema.validate({ event_id: 'e', url: '/', other: 1 })).toBe(false);
+    expect(registry.describeErrors(schema)).toMatch(/must NOT have additional properties/);
+  });
+
   it('reports an unusable stored schema instead of throwing', async () => {
     const problems: string[] = [];
     const registry = new SchemaRegistry(
