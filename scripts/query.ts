@@ -16,7 +16,7 @@ which files are fetched (by event date); the SQL can filter further.
   --json        print a JSON array of row objects instead of a table
   --cache DIR   where fetched files are kept (default .local/query-cache)
 
-Settings: DATABASE_URL, LAKE_BUCKET, S3_ENDPOINT, AWS_REGION, or the local stack's .local/stack.json.
+Settings: DATABASE_URL, LAKE_BUCKET, AWS_ENDPOINT_URL_S3, AWS_REGION, or the local stack's .local/stack.json.
 
 Example: npm run query -- "SELECT event_type, count(*) AS n FROM events GROUP BY 1 ORDER BY 1"`;
 

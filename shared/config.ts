@@ -19,8 +19,9 @@ const configSchema = z.object({
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres://'),
   LATE_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** Local stack only: an S3-compatible emulator; unset in AWS. */
-  S3_ENDPOINT: optionalUrl.optional(),
+  /** Local stack only: an S3-compatible emulator (the AWS SDK's own variable name, which
+   * serverless offline passes through to functions); unset in AWS. */
+  AWS_ENDPOINT_URL_S3: optionalUrl.optional(),
 });
 
 /** The validated settings of a function. */
@@ -53,6 +54,6 @@ export function loadConfig(env: Record<string, string | undefined>): PipelineCon
     databaseUrl: e.DATABASE_URL,
     lateThresholdMs: e.LATE_THRESHOLD_SECONDS * 1000,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
-    s3Endpoint: e.S3_ENDPOINT,
+    s3Endpoint: e.AWS_ENDPOINT_URL_S3,
   });
 }

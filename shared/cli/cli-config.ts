@@ -35,7 +35,7 @@ export function loadCliConfig(
     databaseUrl: env['DATABASE_URL'] ?? stack.postgresUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     region: env['AWS_REGION'] ?? stack.region ?? 'us-east-1',
     lakeBucket: env['LAKE_BUCKET'] ?? stack.resources?.bucket,
-    s3Endpoint: env['S3_ENDPOINT'] ?? stack.endpoints?.s3,
+    s3Endpoint: env['AWS_ENDPOINT_URL_S3'] ?? stack.endpoints?.s3,
   };
   if (options.requireBucket && !config.lakeBucket) {
     throw new ConfigError(`set LAKE_BUCKET (or start the local stack, which writes ${STACK_FILE})`);

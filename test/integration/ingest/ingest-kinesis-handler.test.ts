@@ -34,7 +34,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     LAKE_BUCKET: s3.bucket,
     DATABASE_URL: db.url,
-    S3_ENDPOINT: s3.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   ({ handler } = (await import('../../../functions/ingest-kinesis/handler.js')) as unknown as { handler: Handler });

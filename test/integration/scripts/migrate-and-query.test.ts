@@ -24,7 +24,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   [db, s3] = await Promise.all([createTestDatabase({ migrate: false }), startS3Emulator()]);
   cache = await mkdtemp(join(tmpdir(), 'query-cache-'));
-  env = { DATABASE_URL: db.url, LAKE_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint };
+  env = { DATABASE_URL: db.url, LAKE_BUCKET: s3.bucket, AWS_ENDPOINT_URL_S3: s3.endpoint };
 });
 
 afterAll(async () => {
