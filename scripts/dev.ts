@@ -1,0 +1,127 @@
+// npm run dev: the whole pipeline locally (see shared/local/dev-stack.ts), plus a traffic
+// producer, until Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+// The SDK's notice about Node 20 is for releases after January 2027; Lambda runs Node 22.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+import { runCli, UsageError } from '../shared/cli/run-cli.js';
+import { DEFAULT_PORTS, startDevStack, type DevStack } from '../shared/local/dev-stack.js';
+import type { BatchLogEntry } from '../shared/local/kinesis-event-source.js';
+
+const usage = `Usage: npm run dev [-- --no-producer] [--rate N] [options]
+
+Starts the whole pipeline on this machine, no cloud account needed: emulated Kinesis, S3,
+SQS and DynamoDB; your local Postgres and Redis; the resources of resources/*.yml;
+migrations; serverless offline (HTTP, WebSocket, Lambda Invoke API); and the event source
+mappings of serverless.yml with Lambda's semantics. Writes .local/stack.json with every
+endpoint and resource name, prints one "ready" line, runs until Ctrl-C or SIGTERM.
+
+  --no-producer       start without synthetic traffic
+  --rate N            producer records per second (default 50)
+  --stage S           serverless.yml stage to run (default dev)
+  --shards N          shards of on-demand streams (default 4)
+  --port-offset N     add N to every port (defaults: S3/SQS ${DEFAULT_PORTS.s3AndSqs}, Kinesis ${DEFAULT_PORTS.kinesis},
+                      DynamoDB ${DEFAULT_PORTS.dynamodb}, HTTP ${DEFAULT_PORTS.http}, WebSocket ${DEFAULT_PORTS.websocket}, Lambda ${DEFAULT_PORTS.lambda})
+  --state-dir DIR     where stack.json and the pid file go (default .local)
+  --verbose           echo every function log line (default: warnings and errors only)
+
+Settings: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+REDIS_URL (default redis://127.0.0.1:6379), KAFKA_BROKERS (Kafka stays off without it).`;
+
+await runCli(
+  {
+    usage,
+    options: {
+      'no-producer': { type: 'boolean' },
+      rate: { type: 'string' },
+      stage: { type: 'string' },
+      shards: { type: 'string' },
+      'port-offset': { type: 'string' },
+      'state-dir': { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+  },
+  async ({ values }) => {
+    const rate = positiveNumber(values['rate'], 50, '--rate');
+    const stateDir = String(values['state-dir'] ?? '.local');
+    const verbose = values['verbose'] === true;
+    // Filled in as things start, so a signal during start-up stops what exists so far.
+    const running: { stack?: DevStack; producer?: ChildProcess } = {};
+    let stopping = false;
+
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        console.error('second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      console.error(`\n${signal}: stopping the local stack…`);
+      running.producer?.kill('SIGINT');
+      await running.stack?.stop();
+      console.error('stopped');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+    const stack = await startDevStack({
+      stage: String(values['stage'] ?? 'dev'),
+      databaseUrl: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      portOffset: positiveNumber(values['port-offset'], 0, '--port-offset', true),
+      shards: positiveNumber(values['shards'], 4, '--shards'),
+      stateDir,
+      log: (line) => console.error(line),
+      logBatch: (entry) => console.log(formatBatch(entry)),
+      logOffline: (line) => {
+        if (verbose || !isRoutineLogLine(line)) console.log(`  ${line}`);
+      },
+    });
+    running.stack = stack;
+    if (stopping) return;
+
+    let producer: ChildProcess | undefined;
+    if (values['no-producer'] !== true) {
+      producer = running.producer = spawn('node_modules/.bin/tsx', ['scripts/produce.ts', '--rate', String(rate)], {
+        stdio: ['ignore', 'inherit', 'pipe'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
+      // The producer reports every second; every tenth report is enough next to the batch log.
+      let reports = 0;
+      producer.stderr!.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (line.trim() !== '' && reports++ % 10 === 0) console.error(`producer: ${line.trim()}`);
+        }
+      });
+    }
+
+    const s = stack.stack;
+    console.error(
+      `ready in ${(stack.startedInMs / 1000).toFixed(1)} s  http ${s.http}  ws ${s.ws}  kinesis ${s.endpoints.kinesis}  ` +
+        `s3+sqs ${s.endpoints.s3}  dynamodb ${s.endpoints.dynamodb}  lambda ${s.endpoints.lambda}  stack ${stack.stackFile}`,
+    );
+    console.error(
+      `  stream ${s.resources.stream} → ${stack.mappings.map((m) => m.functionKey).join(', ')}; bucket ${s.resources.bucket}; ` +
+        `producer ${producer ? `${rate} records/s (--no-producer to turn off)` : 'off'}; Kafka ${s.kafka.reason}; ` +
+        'dashboard: not built yet; query: npm run query -- "SELECT count(*) FROM events"',
+    );
+    await new Promise(() => undefined); // run until a signal
+  },
+);
+
+/** Offline's per-request lines and INFO/DEBUG JSON logs repeat what the batch log says. */
+function isRoutineLogLine(line: string): boolean {
+  if (/^\(λ: .*\) RequestId: /.test(line)) return true;
+  return /^\{"level":"(INFO|DEBUG)"/.test(line);
+}
+
+function formatBatch(e: BatchLogEntry): string {
+  const detail = e.detail ? `  ${e.detail}` : '';
+  return `λ ${e.functionKey}  ${e.source}  ${e.records} records  ${e.durationMs} ms  ${e.outcome}${detail}`;
+}
+
+function positiveNumber(value: unknown, fallback: number, name: string, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  return n;
+}

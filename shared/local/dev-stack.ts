@@ -1,0 +1,321 @@
+// The whole pipeline on one machine: emulators (Kinesis, S3, SQS, DynamoDB), the local
+// Postgres and Redis, the resources of resources/*.yml, migrations, `serverless offline`
+// (HTTP, WebSocket and the Lambda Invoke API) and the event source mappings of
+// serverless.yml. Started and stopped as one unit by `npm run dev`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import dynalite from 'dynalite';
+import { buildApp } from 'fauxqs';
+import type { Server } from 'node:http';
+import { createPgPool } from '../stores/postgres/pg-pool.js';
+import { loadMigrations, migrate } from '../stores/postgres/migrator.js';
+import { mappingsOf, type MappingConfig } from './event-source-mappings.js';
+import { KinesisEventSource, type BatchLogEntry } from './kinesis-event-source.js';
+import { startKinesisEmulator } from './kinesis-emulator.js';
+import { LambdaApiInvoker } from './lambda-invoker.js';
+import { provisionLocalResources, type LocalResource } from './local-resources.js';
+import { checkPortsFree, checkPostgres, checkRedis, cleanUpStaleStack, PreflightError } from './preflight.js';
+import { describeService, type ServiceDescription } from './service-description.js';
+import { SqsEventSource } from './sqs-event-source.js';
+
+/** Default ports; `portOffset` moves all of them (for a second stack or tests). */
+export const DEFAULT_PORTS = { s3AndSqs: 4566, kinesis: 4567, dynamodb: 4568, http: 3000, websocket: 3001, lambda: 3002 } as const;
+const HOST = '127.0.0.1';
+/** Emulators accept any credentials; these keep the SDK from looking for real ones. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Options of {@link startDevStack}. */
+export interface DevStackOptions {
+  readonly stage: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly portOffset: number;
+  /** Shards of on-demand streams locally. */
+  readonly shards: number;
+  /** Folder for stack.json and the pid file. */
+  readonly stateDir: string;
+  readonly log: (line: string) => void;
+  /** Invocation log lines of the event source mappings. */
+  readonly logBatch?: (entry: BatchLogEntry) => void;
+  /** Output of `serverless offline` (function logs). */
+  readonly logOffline?: (line: string) => void;
+}
+
+/** What `.local/stack.json` holds (DESIGN.md "Local development"). */
+export interface StackFile {
+  readonly region: string;
+  readonly stage: string;
+  readonly endpoints: { kinesis: string; s3: string; sqs: string; dynamodb: string; lambda: string };
+  readonly functions: Record<string, string>;
+  readonly http: string;
+  readonly ws: string;
+  readonly resources: { stream?: string; bucket?: string; queue?: string; dlq?: string; connectionsTable?: string; failuresQueue?: string };
+  readonly postgresUrl: string;
+  readonly redisUrl: string;
+  readonly kafka: { enabled: boolean; reason: string };
+}
+
+/** A running stack. */
+export interface DevStack {
+  readonly stack: StackFile;
+  readonly stackFile: string;
+  readonly startedInMs: number;
+  readonly mappings: readonly MappingConfig[];
+  /** Stops everything it started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local stack. On failure, everything started so far is stopped again.
+ *
+ * @example const stack = await startDevStack({ stage: 'dev', databaseUrl, redisUrl, portOffset: 0, shards: 4, stateDir: '.local', log: console.log });
+ */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const started = Date.now();
+  const ports = Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + options.portOffset])) as Record<
+    keyof typeof DEFAULT_PORTS,
+    number
+  >;
+  const pidFile = join(options.stateDir, 'dev.pid');
+  const stackFile = join(options.stateDir, 'stack.json');
+  mkdirSync(options.stateDir, { recursive: true });
+  cleanUpStaleStack(pidFile);
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const children: number[] = [];
+  const writePidFile = () => writeFileSync(pidFile, JSON.stringify({ pid: process.pid, children }));
+  const stop = async () => {
+    while (stoppers.length > 0) await stoppers.pop()!().catch(() => undefined);
+    rmSync(pidFile, { force: true });
+    rmSync(stackFile, { force: true });
+  };
+  writePidFile();
+  stoppers.push(async () => rmSync(pidFile, { force: true }));
+
+  try {
+    options.log('checking Postgres, Redis and ports…');
+    await Promise.all([checkPostgres(options.databaseUrl), checkRedis(options.redisUrl), checkPortsFree(HOST, ports)]);
+
+    options.log('starting emulators and reading serverless.yml…');
+    const servicePromise = describeService({ stage: options.stage });
+    const [fauxqs, kinesisEmulator, dynamo] = await Promise.all([
+      startFauxqs(ports.s3AndSqs),
+      startKinesisEmulator({ host: HOST, port: ports.kinesis }),
+      startDynalite(ports.dynamodb),
+    ]);
+    stoppers.push(() => fauxqs.close(), () => kinesisEmulator.stop(), () => closeServer(dynamo));
+    const endpoints = {
+      s3: `http://${HOST}:${ports.s3AndSqs}`,
+      sqs: `http://${HOST}:${ports.s3AndSqs}`,
+      kinesis: kinesisEmulator.endpoint,
+      dynamodb: `http://${HOST}:${ports.dynamodb}`,
+      lambda: `http://${HOST}:${ports.lambda}`,
+    };
+    const service = await servicePromise;
+    const clients = localClients(service.region, endpoints);
+    stoppers.push(async () => Object.values(clients).forEach((c) => c.destroy()));
+
+    options.log('creating resources from resources/*.yml and migrating Postgres…');
+    const [resources] = await Promise.all([
+      provisionLocalResources(service.resources, clients, { region: service.region, onDemandShards: options.shards }),
+      migrateDatabase(options.databaseUrl),
+    ]);
+
+    options.log('starting serverless offline…');
+    const offline = await startOffline(options, service, ports, endpoints);
+    children.push(offline.pid!);
+    writePidFile();
+    stoppers.push(() => stopChild(offline));
+
+    const mappings = mappingsOf(service.functions, resources);
+    const invoker = new LambdaApiInvoker(
+      new LambdaClient({ region: service.region, endpoint: endpoints.lambda, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }),
+    );
+    for (const mapping of mappings) {
+      const deps = { sqs: clients.sqs, invoker, region: service.region, log: options.logBatch };
+      const source =
+        mapping.kind === 'kinesis'
+          ? new KinesisEventSource(mapping, { ...deps, kinesis: clients.kinesis })
+          : new SqsEventSource(mapping, deps);
+      await source.start();
+      stoppers.push(() => source.stop());
+    }
+
+    const stack = stackFileOf(service, resources, endpoints, ports, options);
+    writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`);
+    return { stack, stackFile, startedInMs: Date.now() - started, mappings, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startFauxqs(port: number): Promise<{ close(): Promise<void> }> {
+  const app = buildApp({ logger: false, host: HOST });
+  await app.listen({ port, host: HOST });
+  return { close: () => app.close() };
+}
+
+async function startDynalite(port: number): Promise<Server> {
+  // dynalite keeps tables in memory without a path; it has no TTL (nothing here relies on it yet).
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => resolve());
+  });
+  return server;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function localClients(region: string, endpoints: { kinesis: string; s3: string; sqs: string; dynamodb: string }) {
+  const common = { region, credentials: LOCAL_CREDENTIALS };
+  return {
+    // The event sources poll kinesalite directly over HTTP/1.1; users' clients use the front's HTTP/2.
+    kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
+    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
+  };
+}
+
+async function migrateDatabase(databaseUrl: string): Promise<void> {
+  const pool = createPgPool({ connectionString: databaseUrl, statementTimeoutMs: 120_000 });
+  try {
+    await migrate(pool, await loadMigrations('migrations'));
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Runs `serverless offline` in its own process group (so a stop kills its workers too) with
+ * the environment functions need locally: the AWS SDK's standard endpoint variables, which
+ * offline passes through to every function, and dummy credentials.
+ */
+async function startOffline(
+  options: DevStackOptions,
+  service: ServiceDescription,
+  ports: Record<keyof typeof DEFAULT_PORTS, number>,
+  endpoints: { kinesis: string; s3: string; sqs: string; dynamodb: string; lambda: string },
+): Promise<ChildProcess> {
+  const child = spawn(
+    'node_modules/.bin/sls',
+    [
+      'offline', 'start', '--stage', options.stage, '--host', HOST,
+      '--httpPort', String(ports.http), '--websocketPort', String(ports.websocket), '--lambdaPort', String(ports.lambda),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        DATABASE_URL: options.databaseUrl,
+        REDIS_URL: options.redisUrl,
+        AWS_REGION: service.region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_S3: endpoints.s3,
+        AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+        AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    },
+  );
+  const output: string[] = [];
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      if (output.length < 200) output.push(line);
+      options.logOffline?.(line);
+    }
+  };
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const ready = waitForPort(HOST, ports.lambda, 90_000);
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then(() => 'exited' as const)]);
+  if (outcome === 'exited') {
+    throw new PreflightError(`serverless offline exited during start:\n  ${output.slice(-20).join('\n  ')}`);
+  }
+  return child;
+}
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new PreflightError(`serverless offline did not open port ${port} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** SIGTERM the process group, SIGKILL after 5 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function stackFileOf(
+  service: ServiceDescription,
+  resources: ReadonlyMap<string, LocalResource>,
+  endpoints: StackFile['endpoints'],
+  ports: Record<keyof typeof DEFAULT_PORTS, number>,
+  options: DevStackOptions,
+): StackFile {
+  const all = [...resources.values()];
+  const ofType = (type: string) => all.filter((r) => r.type === type);
+  const queues = ofType('AWS::SQS::Queue');
+  const kafkaBrokers = process.env['KAFKA_BROKERS'];
+  return {
+    region: service.region,
+    stage: options.stage,
+    endpoints,
+    functions: Object.fromEntries(service.functions.map((f) => [f.key, f.name])),
+    http: `http://${HOST}:${ports.http}`,
+    ws: `ws://${HOST}:${ports.websocket}`,
+    resources: {
+      stream: ofType('AWS::Kinesis::Stream')[0]?.name,
+      bucket: ofType('AWS::S3::Bucket')[0]?.name,
+      queue: queues.find((q) => !/failures|dlq/i.test(q.name))?.name,
+      dlq: queues.find((q) => /dlq/i.test(q.name))?.name,
+      failuresQueue: queues.find((q) => /failures/i.test(q.name))?.name,
+      connectionsTable: ofType('AWS::DynamoDB::Table')[0]?.name,
+    },
+    postgresUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
+    kafka: kafkaBrokers
+      ? { enabled: false, reason: `KAFKA_BROKERS is set (${kafkaBrokers}) but the Kafka trigger is not built yet` }
+      : { enabled: false, reason: 'off: set KAFKA_BROKERS to consume Kafka topics' },
+  };
+}

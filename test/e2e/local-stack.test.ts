@@ -1,0 +1,104 @@
+// The whole local stack as a user runs it: `npm run dev -- --no-producer`, then 20,000 events
+// with PutRecords (the SDK's default client, HTTP/2) over 4 shards with 1% malformed. Every
+// valid event must be in the lake exactly once (DuckDB through the manifest), every
+// malformed one in the quarantine with a reason, and the checkpoints at the last sequence
+// numbers.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareSeq } from '../../shared/envelope/sequence.js';
+import { createS3Client } from '../../shared/stores/s3/s3-lake-store.js';
+import { startDevStackProcess, type DevStackProcess } from '../support/dev-stack-process.js';
+import { openParquetReader, type ParquetReader } from '../support/duckdb.js';
+import { pageView, purchase } from '../support/events.js';
+import { queryLake } from '../support/lake.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { S3Emulator } from '../support/s3-emulator.js';
+
+// The emulators take any credentials; never pick up real ones.
+process.env['AWS_ACCESS_KEY_ID'] = 'test';
+process.env['AWS_SECRET_ACCESS_KEY'] = 'test';
+
+const EVENTS = 20_000;
+const MALFORMED_EVERY = 100; // 1%
+let db: TestDatabase;
+let dev: DevStackProcess;
+let duck: ParquetReader;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrate: false });
+  duck = await openParquetReader();
+  dev = await startDevStackProcess({ DATABASE_URL: db.url });
+}, 120_000);
+
+afterAll(async () => {
+  await dev?.stop();
+  await Promise.all([db?.drop(), duck?.close()]);
+});
+
+describe('npm run dev', () => {
+  it('lands 20,000 PutRecords events exactly once, quarantines the malformed and checkpoints every shard', async () => {
+    const { stack } = dev;
+    expect(stack.resources.stream).toBe('event-lake-dev-events');
+    const kinesis = new KinesisClient({ region: stack.region, endpoint: stack.endpoints.kinesis, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    expect(kinesis.config.requestHandler.constructor.name).toMatch(/Http2/);
+
+    const validIds: string[] = [];
+    const lastSeqOfShard = new Map<string, string>();
+    for (let i = 0; i < EVENTS; i += 500) {
+      const entries = Array.from({ length: 500 }, (_, j) => {
+        const n = i + j;
+        if (n % MALFORMED_EVERY === 0) return { Data: Buffer.from(`{"event_id": "bad-${n}", truncated`), PartitionKey: `p-${n}` };
+        const event = n % 5 === 0 ? purchase({ user_id: `u-${n % 97}` }) : pageView({ user_id: `u-${n % 97}` });
+        validIds.push(String(event['event_id']));
+        return { Data: Buffer.from(JSON.stringify(event)), PartitionKey: randomUUID() };
+      });
+      const out = await kinesis.send(new PutRecordsCommand({ StreamName: stack.resources.stream, Records: entries }));
+      expect(out.FailedRecordCount ?? 0).toBe(0);
+      for (const r of out.Records!) {
+        const last = lastSeqOfShard.get(r.ShardId!);
+        if (!last || compareSeq(r.SequenceNumber!, last) > 0) lastSeqOfShard.set(r.ShardId!, r.SequenceNumber!);
+      }
+    }
+    kinesis.destroy();
+    expect(lastSeqOfShard.size).toBe(4);
+
+    // Wait until every shard's checkpoint reaches its last sequence number.
+    const deadline = Date.now() + 120_000;
+    let checkpoints = new Map<string, string>();
+    while (Date.now() < deadline) {
+      const rows = await db.pool.query<{ shard: string; seq: string }>('SELECT shard, seq FROM checkpoints WHERE stream = $1', [stack.resources.stream]);
+      checkpoints = new Map(rows.rows.map((r) => [r.shard, r.seq]));
+      if ([...lastSeqOfShard].every(([shard, seq]) => checkpoints.get(shard) === seq)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(Object.fromEntries(checkpoints)).toEqual(Object.fromEntries(lastSeqOfShard));
+
+    const s3 = createS3Client({ region: stack.region, endpoint: stack.endpoints.s3 });
+    const lake: Pick<S3Emulator, 'getObjectBytes'> = {
+      async getObjectBytes(key) {
+        const object = await s3.send(new GetObjectCommand({ Bucket: stack.resources.bucket!, Key: key }));
+        return object.Body!.transformToByteArray();
+      },
+    };
+    const [summary] = await queryLake(db.pool, lake as S3Emulator, duck, 'SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM lake');
+    expect(summary).toEqual({ n: validIds.length, ids: validIds.length });
+    const ids = await queryLake(db.pool, lake as S3Emulator, duck, 'SELECT event_id FROM lake ORDER BY event_id');
+    expect(ids.map((r) => r['event_id'])).toEqual([...validIds].sort());
+    s3.destroy();
+
+    const quarantined = await db.pool.query<{ code: string; n: number }>('SELECT code, count(*)::int AS n FROM quarantine GROUP BY code');
+    expect(quarantined.rows).toEqual([{ code: 'bad_json', n: EVENTS / MALFORMED_EVERY }]);
+    const reasons = await db.pool.query<{ reason: string }>('SELECT DISTINCT reason FROM quarantine');
+    expect(reasons.rows.every((r) => r.reason.startsWith('payload is not JSON'))).toBe(true);
+  });
+
+  it('stops everything on SIGTERM and removes its state files', async () => {
+    expect(await dev.stop()).toBe(0);
+    expect(existsSync(join(dev.stateDir, 'stack.json'))).toBe(false);
+    expect(existsSync(join(dev.stateDir, 'dev.pid'))).toBe(false);
+  });
+});
