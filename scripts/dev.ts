@@ -81,7 +81,7 @@ await runCli(
 
     let producer: ChildProcess | undefined;
     if (values['no-producer'] !== true) {
-      producer = running.producer = spawn('node_modules/.bin/tsx', ['scripts/produce.ts', '--rate', String(rate)], {
+      producer = running.producer = spawn('node_modules/.bin/tsx', ['scripts/produce.ts', '--rate', String(rate), '--stack-file', stack.stackFile], {
         stdio: ['ignore', 'inherit', 'pipe'],
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       });
