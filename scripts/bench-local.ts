@@ -62,11 +62,11 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     const send = async (durationMs: number, measured: boolean) => {
       const start = performance.now();
       const inFlight = new Set<Promise<void>>();
-      let due = 0;
+      let scheduled = 0;
       while (performance.now() - start < durationMs) {
-        due += (rate * TICK_MS) / 1000;
-        const count = Math.floor(due);
-        due -= count;
+        // Catch up from elapsed time, so a late timer does not lower the rate.
+        const count = Math.floor(((performance.now() - start) / 1000) * rate) - scheduled;
+        scheduled += count;
         for (let i = 0; i < count; i += 500) {
           const records = Array.from({ length: Math.min(500, count - i) }, () => ({
             Data: Buffer.from(JSON.stringify(syntheticEvent(random, n++, { now: Date.now(), lateShare: 0 }))),

@@ -18,7 +18,7 @@ import { createPgPool } from '../stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../stores/postgres/migrator.js';
 import { mappingsOf, type MappingConfig } from './event-source-mappings.js';
 import { KinesisEventSource, type BatchLogEntry } from './kinesis-event-source.js';
-import { startKinesisEmulator } from './kinesis-emulator.js';
+import { startKinesisEmulatorThread } from './kinesis-emulator-thread.js';
 import { LambdaApiInvoker } from './lambda-invoker.js';
 import { provisionLocalResources, type LocalResource } from './local-resources.js';
 import { checkPortsFree, checkPostgres, checkRedis, cleanUpStaleStack, PreflightError } from './preflight.js';
@@ -107,7 +107,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const servicePromise = describeService({ stage: options.stage });
     const [fauxqs, kinesisEmulator, dynamo] = await Promise.all([
       startFauxqs(ports.s3AndSqs),
-      startKinesisEmulator({ host: HOST, port: ports.kinesis }),
+      startKinesisEmulatorThread({ host: HOST, port: ports.kinesis }),
       startDynalite(ports.dynamodb),
     ]);
     stoppers.push(() => fauxqs.close(), () => kinesisEmulator.stop(), () => closeServer(dynamo));
