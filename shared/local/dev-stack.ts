@@ -86,7 +86,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const pidFile = join(options.stateDir, 'dev.pid');
   const stackFile = join(options.stateDir, 'stack.json');
   mkdirSync(options.stateDir, { recursive: true });
-  cleanUpStaleStack(pidFile);
+  await cleanUpStaleStack(pidFile);
 
   const stoppers: (() => Promise<void>)[] = [];
   const children: number[] = [];
@@ -101,7 +101,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
   try {
     options.log('checking Postgres, Redis and ports…');
-    await Promise.all([checkPostgres(options.databaseUrl), checkRedis(options.redisUrl), checkPortsFree(HOST, ports)]);
+    const checks = await Promise.allSettled([checkPostgres(options.databaseUrl), checkRedis(options.redisUrl), checkPortsFree(HOST, ports)]);
+    const problems = checks.flatMap((c) => (c.status === 'rejected' ? [(c.reason as Error).message] : []));
+    if (problems.length > 0) throw new PreflightError(problems.join('\n'));
 
     options.log('starting emulators and reading serverless.yml…');
     const servicePromise = describeService({ stage: options.stage });

@@ -19,9 +19,9 @@ export interface StackProcesses {
  * Fails if another stack is running; kills children a crashed stack left behind (e.g. a
  * `serverless offline` still holding its ports) and removes its stale pid file.
  *
- * @example cleanUpStaleStack('.local/dev.pid');
+ * @example await cleanUpStaleStack('.local/dev.pid');
  */
-export function cleanUpStaleStack(pidFile: string): void {
+export async function cleanUpStaleStack(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   let previous: StackProcesses;
   try {
@@ -35,19 +35,21 @@ export function cleanUpStaleStack(pidFile: string): void {
       `a local stack is already running (pid ${previous.pid}); stop it with Ctrl-C in its terminal or \`kill ${previous.pid}\``,
     );
   }
-  for (const child of previous.children ?? []) {
-    if (isAlive(child)) {
+  const leftovers = (previous.children ?? []).filter(isAlive);
+  for (const child of leftovers) {
+    try {
+      process.kill(-child, 'SIGKILL'); // its process group: offline and its workers
+    } catch {
       try {
-        process.kill(-child, 'SIGKILL'); // its process group: offline and its workers
+        process.kill(child, 'SIGKILL');
       } catch {
-        try {
-          process.kill(child, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
+        /* already gone */
       }
     }
   }
+  // Their ports are free only once they are gone.
+  const deadline = Date.now() + 5000;
+  while (leftovers.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   rmSync(pidFile, { force: true });
 }
 
