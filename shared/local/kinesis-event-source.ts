@@ -13,7 +13,7 @@ import {
 import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisMappingConfig } from './event-source-mappings.js';
-import type { LambdaInvoker } from './lambda-invoker.js';
+import type { InvokeResult, LambdaInvoker } from './lambda-invoker.js';
 
 /** Lambda's invocation payload limit (synchronous invoke): a batch is cut before it. */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -240,10 +240,13 @@ class Lane {
     const stack: { records: KinesisRecord[]; attempts: number }[] = [{ records: batch, attempts: 0 }];
     while (stack.length > 0) {
       const piece = stack.pop()!;
-      const fresh = this.dropExpired(piece.records);
+      const fresh = await this.dropExpired(piece.records);
       if (fresh.length === 0) continue;
       const started = Date.now();
-      const result = await this.deps.invoker.invoke(this.config.functionName, this.toEvent(fresh));
+      // An unreachable Invoke API (offline restarting) is retried like a function error.
+      const result = await this.deps.invoker
+        .invoke(this.config.functionName, this.toEvent(fresh))
+        .catch((error: unknown): InvokeResult => ({ ok: false, error: `Invoke failed: ${(error as Error).message}` }));
       this.stats.invocations += 1;
       const durationMs = Date.now() - started;
       const base = { functionKey: this.config.functionKey, source: this.label, records: fresh.length, durationMs };
@@ -299,13 +302,13 @@ class Lane {
     return first;
   }
 
-  private dropExpired(records: KinesisRecord[]): KinesisRecord[] {
+  private async dropExpired(records: KinesisRecord[]): Promise<KinesisRecord[]> {
     if (this.config.maximumRecordAgeSeconds === -1) return records;
     const oldest = Date.now() - this.config.maximumRecordAgeSeconds * 1000;
     const expired = records.filter((r) => (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) < oldest);
     if (expired.length === 0) return records;
     this.deps.log?.({ functionKey: this.config.functionKey, source: this.label, records: expired.length, durationMs: 0, outcome: 'expired' });
-    void this.sendToOnFailure(expired, 'RecordAgeExceeded', 0, undefined);
+    await this.sendToOnFailure(expired, 'RecordAgeExceeded', 0, undefined);
     return records.filter((r) => !expired.includes(r));
   }
 
@@ -336,8 +339,12 @@ class Lane {
         streamArn: this.config.streamArn,
       },
     };
-    const { QueueUrl } = await this.deps.sqs.send(new GetQueueUrlCommand({ QueueName: destination.queueName }));
-    await this.deps.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(message) }));
+    try {
+      const { QueueUrl } = await this.deps.sqs.send(new GetQueueUrlCommand({ QueueName: destination.queueName }));
+      await this.deps.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(message) }));
+    } catch (error) {
+      this.deps.log?.({ functionKey: this.config.functionKey, source: this.label, records: records.length, durationMs: 0, outcome: 'error', detail: `on-failure destination ${destination.queueName}: ${(error as Error).message}` });
+    }
   }
 
   /** The Lambda Kinesis event for a batch, in the documented shape. */

@@ -6,7 +6,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { SqsMappingConfig } from './event-source-mappings.js';
 import type { BatchLogEntry } from './kinesis-event-source.js';
-import type { LambdaInvoker } from './lambda-invoker.js';
+import type { InvokeResult, LambdaInvoker } from './lambda-invoker.js';
 
 /** SQS returns at most 10 messages per ReceiveMessage call. */
 const RECEIVE_LIMIT = 10;
@@ -89,7 +89,9 @@ export class SqsEventSource {
 
   private async deliver(messages: Message[]): Promise<void> {
     const started = Date.now();
-    const result = await this.deps.invoker.invoke(this.config.functionName, this.toEvent(messages));
+    const result = await this.deps.invoker
+      .invoke(this.config.functionName, this.toEvent(messages))
+      .catch((error: unknown): InvokeResult => ({ ok: false, error: `Invoke failed: ${(error as Error).message}` }));
     this.stats.invocations += 1;
     const durationMs = Date.now() - started;
     if (!result.ok) {

@@ -212,6 +212,23 @@ describe('local Kinesis event source mapping', () => {
     expect(info.KinesisBatchInfo).toMatchObject({ startSequenceNumber: first[0], endSequenceNumber: first[2], batchSize: 3 });
   });
 
+  it('skips records older than maximumRecordAgeSeconds and reports them to the on-failure queue', async () => {
+    const stream = await newStream();
+    const queueName = `failures-${streamCounter}`;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+    const old = await put(stream, 4);
+    await new Promise((r) => setTimeout(r, 1500));
+    const fresh = await put(stream, 2);
+    const fn = new ScriptedFunction();
+    // 1 s is below Lambda's 60 s minimum; the config is built directly to test the rule quickly.
+    await run(mapping(stream, { maximumRecordAgeSeconds: 1, onFailure: { queueName, queueArn: 'arn' } }), fn, () => delivered(fn).length >= 2);
+    expect(delivered(fn)).toEqual(fresh);
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+    const info = JSON.parse(Messages![0]!.Body!) as { requestContext: { condition: string }; KinesisBatchInfo: Record<string, unknown> };
+    expect(info.requestContext.condition).toBe('RecordAgeExceeded');
+    expect(info.KinesisBatchInfo).toMatchObject({ startSequenceNumber: old[0], endSequenceNumber: old[3], batchSize: 4 });
+  });
+
   it('runs shards in parallel while each shard stays in order', async () => {
     const stream = await newStream(4);
     const seqs = await put(stream, 400, (i) => `user-${i}`);
