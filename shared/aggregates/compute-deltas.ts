@@ -1,0 +1,76 @@
+// Computes what a batch adds to the live aggregates, per source, event type and minute/hour
+// bucket of event time. Pure: runs before the commit so the deltas go into the outbox in the
+// same transaction as the manifest.
+import type { EventEnvelope } from '../envelope/types.js';
+import { isLate } from '../lake/partition.js';
+import type { AggregateDeltas, AggregateSpec, BucketDelta, Granularity } from './types.js';
+
+const BUCKET_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000 };
+/** Ranked values are truncated: a top-K of URLs must not store megabyte strings. */
+const MAX_TOP_VALUE_LENGTH = 200;
+
+interface MutableBucket {
+  source: string;
+  eventType: string;
+  granularity: Granularity;
+  bucketStart: number;
+  count: number;
+  late: number;
+  sums: Record<string, number>;
+  uniques: Set<string>;
+  top: Record<string, Record<string, number>>;
+}
+
+/**
+ * The deltas of a batch's valid events. Event types without a spec still count events.
+ *
+ * @example computeDeltas('events/shardId-0/1-9', events, specs, { lateThresholdMs: 300_000 })
+ */
+export function computeDeltas(
+  batchId: string,
+  events: readonly EventEnvelope[],
+  specs: ReadonlyMap<string, AggregateSpec>,
+  options: { lateThresholdMs: number },
+): AggregateDeltas {
+  const buckets = new Map<string, MutableBucket>();
+  for (const event of events) {
+    const spec = specs.get(event.eventType);
+    const late = isLate(event, options.lateThresholdMs);
+    for (const granularity of ['minute', 'hour'] as const) {
+      const bucketStart = Math.floor(event.eventTs / BUCKET_MS[granularity]) * BUCKET_MS[granularity];
+      const id = `${event.source}\u0000${event.eventType}\u0000${granularity}\u0000${bucketStart}`;
+      let bucket = buckets.get(id);
+      if (!bucket) {
+        bucket = { source: event.source, eventType: event.eventType, granularity, bucketStart, count: 0, late: 0, sums: {}, uniques: new Set(), top: {} };
+        buckets.set(id, bucket);
+      }
+      addEvent(bucket, event, spec, late);
+    }
+  }
+  return { batchId, buckets: [...buckets.values()].map(freeze) };
+}
+
+function addEvent(bucket: MutableBucket, event: EventEnvelope, spec: AggregateSpec | undefined, late: boolean): void {
+  bucket.count += 1;
+  if (late) bucket.late += 1;
+  if (!spec) return;
+  for (const field of spec.sumFields) {
+    const value = event.payload[field];
+    if (typeof value === 'number' && Number.isFinite(value)) bucket.sums[field] = (bucket.sums[field] ?? 0) + value;
+  }
+  if (spec.uniqueField) {
+    const value = event.payload[spec.uniqueField];
+    if (typeof value === 'string' || typeof value === 'number') bucket.uniques.add(String(value));
+  }
+  for (const field of spec.topFields) {
+    const value = event.payload[field];
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    const key = String(value).slice(0, MAX_TOP_VALUE_LENGTH);
+    const counts = (bucket.top[field] ??= {});
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+}
+
+function freeze(b: MutableBucket): BucketDelta {
+  return { ...b, uniques: [...b.uniques] };
+}

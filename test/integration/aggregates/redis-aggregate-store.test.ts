@@ -1,0 +1,112 @@
+// Idempotent apply of aggregate deltas, on a single Redis and on a real 3-node Redis Cluster.
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
+import { computeDeltas } from '../../../shared/aggregates/compute-deltas.js';
+import type { AggregateDeltas, AggregateSpec } from '../../../shared/aggregates/types.js';
+import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
+import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
+import { RedisAggregateStore } from '../../../shared/stores/redis/redis-aggregate-store.js';
+import { pageView } from '../../support/events.js';
+import { kinesisEvent } from '../../support/kinesis-events.js';
+import { singleRedis, startRedisCluster, type RedisCluster } from '../../support/redis.js';
+
+const specs = new Map<string, AggregateSpec>([
+  ['page_view', { eventType: 'page_view', sumFields: ['duration_ms'], uniqueField: 'user_id', topFields: ['country'] }],
+]);
+const MINUTE = Date.UTC(2026, 10, 26, 9, 15);
+
+let cluster: RedisCluster;
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** A batch of page views in one minute from a source unique to the test. */
+function batch(source: string, id: string, n: number, offset = 0): AggregateDeltas {
+  const inputs = Array.from({ length: n }, (_, i) => ({
+    json: pageView({ source, user_id: `u-${(i + offset) % 7}`, country: i % 4 === 0 ? 'FR' : 'DE', duration_ms: 10, ts: MINUTE + i }),
+  }));
+  const { events } = decodeBatch(sourceRecordsFromKinesis(kinesisEvent(inputs, { arrivalTs: MINUTE + 1000 })));
+  return computeDeltas(id, events, specs, { lateThresholdMs: 300_000 });
+}
+
+async function readMinute(redis: Redis | Cluster, source: string) {
+  const keys = bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE });
+  const [counters, uniques, top] = await Promise.all([
+    redis.hgetall(keys.counters),
+    redis.pfcount(keys.uniques),
+    redis.zrevrange(keys.top('country'), 0, -1, 'WITHSCORES'),
+  ]);
+  return { counters, uniques, top };
+}
+
+const targets: [string, () => Redis | Cluster][] = [
+  ['a single Redis', () => singleRedis()],
+  ['a 3-node Redis Cluster', () => cluster.client()],
+];
+
+describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
+  let redis: Redis | Cluster;
+  let store: RedisAggregateStore;
+  beforeAll(() => {
+    redis = connect();
+    store = new RedisAggregateStore(redis);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('gives the same counters after 5 replays of a batch as after one apply', async () => {
+    const once = `src-${randomUUID().slice(0, 8)}`;
+    const replayed = `src-${randomUUID().slice(0, 8)}`;
+    await store.apply(batch(once, 'b1', 40));
+    const deltas = batch(replayed, 'b1', 40);
+    const reports = [];
+    for (let i = 0; i < 5; i++) reports.push(await store.apply(deltas));
+    expect(reports.map((r) => r.applied)).toEqual([2, 0, 0, 0, 0]); // minute + hour bucket, once
+    const a = await readMinute(redis, once);
+    const b = await readMinute(redis, replayed);
+    expect(b).toEqual(a);
+    expect(b.counters).toEqual({ count: '40', 'sum:duration_ms': '400' });
+    expect(b.uniques).toBe(7);
+    expect(b.top).toEqual(['DE', '30', 'FR', '10']);
+  });
+
+  it('gives the same counters whatever order batches are applied in', async () => {
+    const inOrder = `src-${randomUUID().slice(0, 8)}`;
+    const reversed = `src-${randomUUID().slice(0, 8)}`;
+    for (const id of ['b1', 'b2', 'b3']) await store.apply(batch(inOrder, id, 10, Number(id[1])));
+    for (const id of ['b3', 'b1', 'b2', 'b3']) await store.apply(batch(reversed, id, 10, Number(id[1])));
+    expect(await readMinute(redis, reversed)).toEqual(await readMinute(redis, inOrder));
+    expect((await readMinute(redis, reversed)).counters['count']).toBe('30');
+  });
+
+  it('sets the bucket TTLs: 48 h for minutes, 90 days for hours', async () => {
+    const source = `src-${randomUUID().slice(0, 8)}`;
+    await store.apply(batch(source, 'b1', 3));
+    const minute = bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE });
+    const hour = bucketKeys({ source, eventType: 'page_view', granularity: 'hour', bucketStart: Date.UTC(2026, 10, 26, 9) });
+    expect(await redis.ttl(minute.counters)).toBeGreaterThan(47 * 3600);
+    expect(await redis.ttl(minute.counters)).toBeLessThanOrEqual(48 * 3600);
+    expect(await redis.ttl(hour.uniques)).toBeGreaterThan(89 * 86_400);
+  });
+});
+
+describe('Redis Cluster slots', () => {
+  it('rejects a multi-key script whose keys are in two slots, and the store never builds one', async () => {
+    const redis = cluster.client();
+    try {
+      const a = bucketKeys({ source: 'web', eventType: 'page_view', granularity: 'minute', bucketStart: 0 });
+      const b = bucketKeys({ source: 'web', eventType: 'page_view', granularity: 'minute', bucketStart: 60_000 });
+      await expect(redis.eval("return redis.call('EXISTS', KEYS[1], KEYS[2])", 2, a.counters, b.counters)).rejects.toThrow(/CROSSSLOT/);
+      const slots = new Set(await Promise.all([a.counters, a.uniques, a.applied, a.top('country')].map((k) => redis.cluster('KEYSLOT', k))));
+      expect(slots.size).toBe(1);
+    } finally {
+      await redis.quit();
+    }
+  });
+});
