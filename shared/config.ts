@@ -19,6 +19,11 @@ const configSchema = z.object({
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres://'),
   LATE_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Redis (live aggregates): one URL, or comma-separated node URLs with REDIS_CLUSTER=true. Unset: aggregates off. */
+  REDIS_URL: z.string().trim().optional(),
+  REDIS_CLUSTER: z.enum(['true', 'false']).default('false'),
+  AGG_MINUTE_TTL_HOURS: z.coerce.number().positive().default(48),
+  AGG_HOUR_TTL_DAYS: z.coerce.number().positive().default(90),
   /** Local stack only: an S3-compatible emulator (the AWS SDK's own variable name, which
    * serverless offline passes through to functions); unset in AWS. */
   AWS_ENDPOINT_URL_S3: optionalUrl.optional(),
@@ -33,6 +38,11 @@ export interface PipelineConfig {
   readonly lateThresholdMs: number;
   readonly statementTimeoutMs: number;
   readonly s3Endpoint: string | undefined;
+  /** Redis node URLs; empty when live aggregates are off. */
+  readonly redisUrls: readonly string[];
+  readonly redisCluster: boolean;
+  readonly aggregateMinuteTtlSeconds: number;
+  readonly aggregateHourTtlSeconds: number;
 }
 
 /**
@@ -55,5 +65,9 @@ export function loadConfig(env: Record<string, string | undefined>): PipelineCon
     lateThresholdMs: e.LATE_THRESHOLD_SECONDS * 1000,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3,
+    redisUrls: (e.REDIS_URL ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''),
+    redisCluster: e.REDIS_CLUSTER === 'true',
+    aggregateMinuteTtlSeconds: Math.round(e.AGG_MINUTE_TTL_HOURS * 3600),
+    aggregateHourTtlSeconds: Math.round(e.AGG_HOUR_TTL_DAYS * 86_400),
   });
 }

@@ -18,6 +18,7 @@ async function ingestKinesis(event: KinesisStreamEvent): Promise<KinesisStreamBa
   if (records.length === 0) return { batchItemFailures: [] };
   const { outcomes, failures } = await ingestStreamBatch(records, await dependencies(), {
     lateThresholdMs: config.lateThresholdMs,
+    onAggregatesPending: (batchId, error) => logger.warn('aggregates wait in the outbox for the drain', { batchId, error }),
   });
   for (const { files, ...outcome } of outcomes) logger.info('batch committed', { ...outcome, files: files.length });
   for (const { error, ...failure } of failures) logger.error('batch failed; Lambda will retry', { ...failure, error });

@@ -9,7 +9,11 @@ import { PgBatchCommitter } from '../stores/postgres/pg-batch-committer.js';
 import { PgCheckpointStore } from '../stores/postgres/pg-checkpoint-store.js';
 import { PgSchemaStore } from '../stores/postgres/pg-schema-store.js';
 import { createS3Client, S3LakeStore } from '../stores/s3/s3-lake-store.js';
-import type { IngestDependencies } from './ingest-shard-batch.js';
+import { PgAggregateOutbox } from '../stores/postgres/pg-aggregate-outbox.js';
+import { PgAggregateSpecs } from '../stores/postgres/pg-aggregate-specs.js';
+import { createRedisClient } from '../stores/redis/redis-client.js';
+import { RedisAggregateStore } from '../stores/redis/redis-aggregate-store.js';
+import type { AggregateDependencies, IngestDependencies } from './ingest-shard-batch.js';
 
 /**
  * Returns a function that resolves the container's dependencies, creating them on first call.
@@ -43,5 +47,18 @@ async function build(config: PipelineConfig, logger: Logger): Promise<IngestDepe
         }),
     }),
     encoder: await createParquetEncoder(),
+    ...(config.redisUrls.length > 0 ? { aggregates: aggregateDependencies(config, pool) } : {}),
+  };
+}
+
+function aggregateDependencies(config: PipelineConfig, pool: ReturnType<typeof createPgPool>): AggregateDependencies {
+  const redis = createRedisClient({ urls: config.redisUrls, cluster: config.redisCluster });
+  return {
+    specs: new PgAggregateSpecs(pool),
+    sink: new RedisAggregateStore(redis, {
+      minuteTtlSeconds: config.aggregateMinuteTtlSeconds,
+      hourTtlSeconds: config.aggregateHourTtlSeconds,
+    }),
+    outbox: new PgAggregateOutbox(pool),
   };
 }

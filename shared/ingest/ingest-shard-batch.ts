@@ -1,6 +1,8 @@
 // The exactly-once commit protocol for one batch of one shard (DESIGN.md "Exactly once"):
 // read checkpoint → skip committed records → write Parquet + quarantine objects under
 // deterministic keys → commit manifest, quarantine rows and checkpoint in one transaction.
+import { computeDeltas } from '../aggregates/compute-deltas.js';
+import type { AggregateDeltas, AggregateSpec } from '../aggregates/types.js';
 import type { QuarantinedItem, SourceRecord } from '../envelope/types.js';
 import { compareSeq } from '../envelope/sequence.js';
 import { RetryableError } from '../errors.js';
@@ -21,6 +23,15 @@ export interface IngestDependencies {
   readonly committer: BatchCommitter;
   readonly registry: SchemaRegistry;
   readonly encoder: ParquetEncoder;
+  /** Live aggregates; without them the lake is written and no deltas are kept. */
+  readonly aggregates?: AggregateDependencies;
+}
+
+/** Where aggregate configuration comes from and where deltas go after the commit. */
+export interface AggregateDependencies {
+  readonly specs: { current(): Promise<ReadonlyMap<string, AggregateSpec>> };
+  readonly sink: { apply(deltas: AggregateDeltas): Promise<unknown> };
+  readonly outbox: { markApplied(batchId: string): Promise<void> };
 }
 
 /** Settings of one ingest run. */
@@ -31,6 +42,8 @@ export interface IngestOptions {
   readonly now?: () => number;
   /** Test seam: called at each step; a throw here behaves like a crash at that point. */
   readonly onStep?: (step: CommitStep) => void | Promise<void>;
+  /** Redis failed after the commit: the deltas stay in the outbox for the drain. */
+  readonly onAggregatesPending?: (batchId: string, error: unknown) => void;
 }
 
 /** What one batch did. */
@@ -46,6 +59,8 @@ export interface IngestOutcome {
   readonly quarantined: number;
   /** The checkpoint after this batch (unchanged when everything was skipped). */
   readonly checkpoint: string | null;
+  /** Whether the batch's aggregate deltas reached Redis, wait in the outbox, or are off. */
+  readonly aggregates: 'applied' | 'pending' | 'off';
 }
 
 /**
@@ -86,7 +101,7 @@ export async function ingestShardBatch(
     await options.onStep?.('after-checkpoint-read');
     const base = { stream, shard, received: records.length, skipped };
     if (fresh.length === 0) {
-      return { ...base, events: 0, lateEvents: 0, files: [], quarantined: 0, checkpoint };
+      return { ...base, events: 0, lateEvents: 0, files: [], quarantined: 0, checkpoint, aggregates: 'off' };
     }
     retryFrom = fresh[0]!.seq;
 
@@ -98,19 +113,46 @@ export async function ingestShardBatch(
     const firstSeq = fresh[0]!.seq;
     const lastSeq = fresh.reduce((max, r) => (compareSeq(r.seq, max) > 0 ? r.seq : max), firstSeq);
 
+    const aggregates = deps.aggregates
+      ? computeDeltas(`${stream}/${shard}/${firstSeq}-${lastSeq}`, plan.files.flatMap((f) => f.events), await deps.aggregates.specs.current(), {
+          lateThresholdMs: options.lateThresholdMs,
+        })
+      : undefined;
+
     const ingestedAt = (options.now ?? Date.now)();
     const files = await writeLakeFiles(plan.files, deps, ingestedAt, options.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
     const quarantine = await writeQuarantine(quarantined, deps.objects, { stream, shard, shardKey, firstSeq, lastSeq });
     await options.onStep?.('after-objects-written');
 
-    await deps.committer.commitBatch({ stream, shard, expectedCheckpoint: checkpoint, nextCheckpoint: lastSeq, files, quarantine });
+    await deps.committer.commitBatch({ stream, shard, expectedCheckpoint: checkpoint, nextCheckpoint: lastSeq, files, quarantine, aggregates });
     await options.onStep?.('after-commit');
 
     const events = files.reduce((n, f) => n + f.recordCount, 0);
     const lateEvents = files.reduce((n, f) => n + f.lateCount, 0);
-    return { ...base, events, lateEvents, files, quarantined: quarantined.length, checkpoint: lastSeq };
+    const applied = aggregates ? await applyAggregates(aggregates, deps.aggregates!, options) : 'off';
+    return { ...base, events, lateEvents, files, quarantined: quarantined.length, checkpoint: lastSeq, aggregates: applied };
   } catch (cause) {
     throw new BatchIngestError(retryFrom, { cause });
+  }
+}
+
+/**
+ * Applies committed deltas to Redis. Never fails the batch: the lake is already committed,
+ * and deltas that do not reach Redis wait in the outbox for the drain (applied once by id).
+ */
+async function applyAggregates(
+  deltas: AggregateDeltas,
+  aggregates: AggregateDependencies,
+  options: IngestOptions,
+): Promise<'applied' | 'pending'> {
+  if (deltas.buckets.length === 0) return 'applied';
+  try {
+    await aggregates.sink.apply(deltas);
+    await aggregates.outbox.markApplied(deltas.batchId);
+    return 'applied';
+  } catch (error) {
+    options.onAggregatesPending?.(deltas.batchId, error);
+    return 'pending';
   }
 }
 

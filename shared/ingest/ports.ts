@@ -1,4 +1,5 @@
 // The stores the ingest core talks to, as small interfaces; adapters live in shared/stores.
+import type { AggregateDeltas } from '../aggregates/types.js';
 import type { LakePartition } from '../lake/partition.js';
 
 /** Reads a shard's committed checkpoint: the last sequence number in the lake, or null. */
@@ -52,6 +53,8 @@ export interface BatchCommit {
   readonly nextCheckpoint: string;
   readonly files: readonly ManifestEntry[];
   readonly quarantine: readonly QuarantineEntry[];
+  /** The batch's aggregate deltas, written to the outbox in the same transaction. */
+  readonly aggregates?: AggregateDeltas;
 }
 
 /** Commits manifest rows, quarantine rows and the checkpoint atomically (compare-and-set). */

@@ -23,6 +23,7 @@ import { LambdaApiInvoker } from './lambda-invoker.js';
 import { provisionLocalResources, type LocalResource } from './local-resources.js';
 import { checkPortsFree, checkPostgres, checkRedis, cleanUpStaleStack, PreflightError } from './preflight.js';
 import { describeService, type ServiceDescription } from './service-description.js';
+import { ScheduleEventSource, schedulesOf } from './schedule-event-source.js';
 import { SqsEventSource } from './sqs-event-source.js';
 
 /** Default ports; `portOffset` moves all of them (for a second stack or tests). */
@@ -149,6 +150,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       await source.start();
       stoppers.push(() => source.stop());
     }
+
+    const { schedules, skipped } = schedulesOf(service.functions);
+    for (const schedule of schedules) {
+      const source = new ScheduleEventSource(schedule, { invoker, region: service.region, log: options.logBatch });
+      source.start();
+      stoppers.push(() => source.stop());
+    }
+    for (const s of skipped) options.log(`schedule not run locally (only rate(...) is): ${s}`);
 
     const stack = stackFileOf(service, resources, endpoints, ports, options);
     writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`);

@@ -84,7 +84,7 @@ beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), 'event-lake-package-'));
   // No credentials, profile or database: packaging must not need an AWS account or Postgres.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'DATABASE_URL'),
+    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL'),
   );
   await run('npx', ['sls', 'package', '--stage', 'prod', '--package', packageDir], {
     cwd: projectRoot,
@@ -240,6 +240,10 @@ describe('sls package --stage prod', () => {
         STAGE: 'prod',
         LAKE_BUCKET: 'event-lake-prod-lake',
         DATABASE_URL: '', // set at deploy time; the function's config check rejects it empty
+        REDIS_URL: '', // set at deploy time; empty turns the live aggregates off
+        REDIS_CLUSTER: 'false',
+        AGG_MINUTE_TTL_HOURS: '48',
+        AGG_HOUR_TTL_DAYS: '90',
         LATE_THRESHOLD_SECONDS: '300',
         POWERTOOLS_SERVICE_NAME: 'event-lake',
         POWERTOOLS_LOG_LEVEL: 'INFO',

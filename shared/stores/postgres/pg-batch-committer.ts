@@ -1,5 +1,5 @@
-// Commits a batch in one Postgres transaction: manifest rows, quarantine rows and the shard
-// checkpoint (compare-and-set). Either all of it is visible or none.
+// Commits a batch in one Postgres transaction: manifest rows, quarantine rows, the aggregate
+// outbox row and the shard checkpoint (compare-and-set). Either all of it is visible or none.
 import type pg from 'pg';
 import { CheckpointConflictError } from '../../errors.js';
 import type { BatchCommit, BatchCommitter } from '../../ingest/ports.js';
@@ -38,6 +38,12 @@ export class PgBatchCommitter implements BatchCommitter {
       await advanceCheckpoint(client, commit);
       if (commit.files.length > 0) await insertLakeFiles(client, commit);
       if (commit.quarantine.length > 0) await insertQuarantine(client, commit);
+      if (commit.aggregates && commit.aggregates.buckets.length > 0) {
+        await client.query('INSERT INTO agg_outbox (batch_id, deltas) VALUES ($1, $2)', [
+          commit.aggregates.batchId,
+          JSON.stringify(commit.aggregates),
+        ]);
+      }
       await client.query('COMMIT');
       for (const m of months) this.knownMonths.add(m);
     } catch (error) {

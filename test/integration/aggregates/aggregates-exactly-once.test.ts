@@ -1,0 +1,120 @@
+// Live aggregates through the commit protocol: the deltas ride in the ingest transaction's
+// outbox, so crashes and Redis outages delay the counters but never lose or double them.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
+import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
+import { BatchIngestError, ingestShardBatch, type IngestDependencies } from '../../../shared/ingest/ingest-shard-batch.js';
+import { createParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
+import { SchemaRegistry } from '../../../shared/schema/schema-registry.js';
+import { PgAggregateOutbox } from '../../../shared/stores/postgres/pg-aggregate-outbox.js';
+import { PgAggregateSpecs } from '../../../shared/stores/postgres/pg-aggregate-specs.js';
+import { PgBatchCommitter } from '../../../shared/stores/postgres/pg-batch-committer.js';
+import { PgCheckpointStore } from '../../../shared/stores/postgres/pg-checkpoint-store.js';
+import { PgSchemaStore } from '../../../shared/stores/postgres/pg-schema-store.js';
+import { RedisAggregateStore } from '../../../shared/stores/redis/redis-aggregate-store.js';
+import { pageView } from '../../support/events.js';
+import { kinesisEvent } from '../../support/kinesis-events.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { singleRedis } from '../../support/redis.js';
+import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
+
+const HOUR = Date.UTC(2026, 10, 26, 9);
+let db: TestDatabase;
+let s3: S3Emulator;
+let redis: Redis;
+let deadRedis: Redis;
+let base: Omit<IngestDependencies, 'aggregates'>;
+let outbox: PgAggregateOutbox;
+let store: RedisAggregateStore;
+let shardCounter = 0;
+
+beforeAll(async () => {
+  [db, s3] = await Promise.all([createTestDatabase(), startS3Emulator()]);
+  redis = singleRedis();
+  // Nothing listens on port 9: every command fails fast, like a Redis that is down.
+  deadRedis = new Redis({ port: 9, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  deadRedis.on('error', () => undefined); // the refused connections are the point
+  base = {
+    checkpoints: new PgCheckpointStore(db.pool),
+    committer: new PgBatchCommitter(db.pool),
+    objects: s3.store,
+    registry: new SchemaRegistry(new PgSchemaStore(db.pool)),
+    encoder: await createParquetEncoder(),
+  };
+  outbox = new PgAggregateOutbox(db.pool);
+  store = new RedisAggregateStore(redis);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  deadRedis?.disconnect();
+  await Promise.all([db?.drop(), s3?.stop()]);
+});
+
+function deps(sink: RedisAggregateStore): IngestDependencies {
+  return { ...base, aggregates: { specs: new PgAggregateSpecs(db.pool), sink, outbox } };
+}
+
+function batch(source: string, n: number, firstSeq: number) {
+  const shard = `shardId-${String(++shardCounter).padStart(12, '0')}`;
+  const inputs = Array.from({ length: n }, (_, i) => ({ json: pageView({ source, user_id: `u-${i % 5}`, duration_ms: 2, ts: HOUR + i * 1000 }) }));
+  return sourceRecordsFromKinesis(kinesisEvent(inputs, { shard, firstSeq, arrivalTs: HOUR + 60_000 }));
+}
+
+async function hourCount(source: string): Promise<Record<string, string>> {
+  return redis.hgetall(bucketKeys({ source, eventType: 'page_view', granularity: 'hour', bucketStart: HOUR }).counters);
+}
+
+describe('aggregates with the commit protocol', () => {
+  it('applies each committed batch once, even when Lambda redelivers it', async () => {
+    const source = `agg-${randomUUID().slice(0, 8)}`;
+    const records = batch(source, 30, 1);
+    const first = await ingestShardBatch(records, deps(store), { lateThresholdMs: 300_000 });
+    const again = await ingestShardBatch(records, deps(store), { lateThresholdMs: 300_000 });
+    expect([first.aggregates, again.aggregates]).toEqual(['applied', 'off']);
+    expect(await hourCount(source)).toEqual({ count: '30', 'sum:duration_ms': '60' });
+  });
+
+  it('recovers deltas lost to a crash between commit and apply through the drain', async () => {
+    const source = `agg-${randomUUID().slice(0, 8)}`;
+    const records = batch(source, 20, 1);
+    const crash = await ingestShardBatch(records, deps(store), {
+      lateThresholdMs: 300_000,
+      onStep: (step) => {
+        if (step === 'after-commit') throw new Error('crash after commit');
+      },
+    }).catch((e: unknown) => e);
+    expect(crash).toBeInstanceOf(BatchIngestError);
+    await ingestShardBatch(records, deps(store), { lateThresholdMs: 300_000 }); // redelivery: all skipped
+    expect(await hourCount(source)).toEqual({});
+    expect((await outbox.backlog()).pending).toBeGreaterThanOrEqual(1);
+    await outbox.drain((d) => store.apply(d).then(() => undefined), 100);
+    await outbox.drain((d) => store.apply(d).then(() => undefined), 100); // nothing left: no double count
+    expect(await hourCount(source)).toEqual({ count: '20', 'sum:duration_ms': '40' });
+  });
+
+  it('keeps committing the lake while Redis is down, and the drain brings counters to the exact totals', async () => {
+    const source = `agg-${randomUUID().slice(0, 8)}`;
+    const down = new RedisAggregateStore(deadRedis);
+    const pending: string[] = [];
+    let events = 0;
+    for (let b = 0; b < 4; b++) {
+      const outcome = await ingestShardBatch(batch(source, 25, 1), deps(down), {
+        lateThresholdMs: 300_000,
+        onAggregatesPending: (id) => pending.push(id),
+      });
+      expect(outcome.aggregates).toBe('pending');
+      events += outcome.events;
+    }
+    expect(events).toBe(100);
+    expect(pending).toHaveLength(4);
+    expect((await outbox.backlog()).pending).toBeGreaterThanOrEqual(4);
+    expect(await hourCount(source)).toEqual({});
+
+    await outbox.drain((d) => store.apply(d).then(() => undefined), 1000);
+    expect(await hourCount(source)).toEqual({ count: '100', 'sum:duration_ms': '200' });
+    expect((await outbox.backlog()).pending).toBe(0);
+  });
+});
