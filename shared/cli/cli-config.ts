@@ -12,11 +12,14 @@ export interface CliConfig {
   readonly region: string;
   readonly lakeBucket: string | undefined;
   readonly s3Endpoint: string | undefined;
+  readonly redisUrl: string;
+  readonly redisCluster: boolean;
 }
 
 interface StackFile {
   region?: string;
   postgresUrl?: string;
+  redisUrl?: string;
   endpoints?: { s3?: string };
   resources?: { bucket?: string };
 }
@@ -36,6 +39,8 @@ export function loadCliConfig(
     region: env['AWS_REGION'] ?? stack.region ?? 'us-east-1',
     lakeBucket: env['LAKE_BUCKET'] ?? stack.resources?.bucket,
     s3Endpoint: env['AWS_ENDPOINT_URL_S3'] ?? stack.endpoints?.s3,
+    redisUrl: env['REDIS_URL'] ?? stack.redisUrl ?? 'redis://127.0.0.1:6379',
+    redisCluster: env['REDIS_CLUSTER'] === 'true',
   };
   if (options.requireBucket && !config.lakeBucket) {
     throw new ConfigError(`set LAKE_BUCKET (or start the local stack, which writes ${STACK_FILE})`);

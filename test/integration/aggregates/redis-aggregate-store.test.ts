@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
+import { AggregateReader } from '../../../shared/aggregates/aggregate-reader.js';
 import { computeDeltas } from '../../../shared/aggregates/compute-deltas.js';
 import type { AggregateDeltas, AggregateSpec } from '../../../shared/aggregates/types.js';
 import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
@@ -83,6 +84,38 @@ describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
     for (const id of ['b3', 'b1', 'b2', 'b3']) await store.apply(batch(reversed, id, 10, Number(id[1])));
     expect(await readMinute(redis, reversed)).toEqual(await readMinute(redis, inOrder));
     expect((await readMinute(redis, reversed)).counters['count']).toBe('30');
+  });
+
+  it('reads series, uniques and top-K over several buckets back through the read model', async () => {
+    const source = `src-${randomUUID().slice(0, 8)}`;
+    const minute2 = computeDeltas(
+      'b2',
+      decodeBatch(
+        sourceRecordsFromKinesis(
+          kinesisEvent(
+            Array.from({ length: 6 }, (_, i) => ({ json: pageView({ source, user_id: `v-${i}`, country: 'FR', duration_ms: 1, ts: MINUTE + 60_000 + i }) })),
+            { arrivalTs: MINUTE + 61_000 },
+          ),
+        ),
+      ).events,
+      specs,
+      { lateThresholdMs: 300_000 },
+    );
+    await store.apply(batch(source, 'b1', 40));
+    await store.apply(minute2);
+    const reader = new AggregateReader(redis);
+    const range = { source, eventType: 'page_view', granularity: 'minute' as const, from: MINUTE, to: MINUTE + 3 * 60_000 };
+    const series = await reader.series(range);
+    expect(series.map((p) => [p.bucketStart - MINUTE, p.count, p.sums['duration_ms'] ?? 0])).toEqual([
+      [0, 40, 400],
+      [60_000, 6, 6],
+      [120_000, 0, 0],
+    ]);
+    expect(await reader.uniques(range)).toBe(13); // u-0..u-6 and v-0..v-5, exact at this size
+    expect(await reader.top(range, 'country', 2)).toEqual([
+      { value: 'DE', count: 30 },
+      { value: 'FR', count: 16 },
+    ]);
   });
 
   it('sets the bucket TTLs: 48 h for minutes, 90 days for hours', async () => {
