@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AggregateReader } from '../../shared/aggregates/aggregate-reader.js';
 import { compareSeq } from '../../shared/envelope/sequence.js';
 import { createS3Client } from '../../shared/stores/s3/s3-lake-store.js';
 import { startDevStackProcess, type DevStackProcess } from '../support/dev-stack-process.js';
@@ -23,6 +25,9 @@ process.env['AWS_ACCESS_KEY_ID'] = 'test';
 process.env['AWS_SECRET_ACCESS_KEY'] = 'test';
 
 const EVENTS = 20_000;
+/** A source of this run only, so the shared Redis holds no counters of earlier runs for it. */
+const SOURCE = `e2e-${randomUUID().slice(0, 8)}`;
+const START = Date.now();
 const MALFORMED_EVERY = 100; // 1%
 let db: TestDatabase;
 let dev: DevStackProcess;
@@ -52,7 +57,8 @@ describe('npm run dev', () => {
       const entries = Array.from({ length: 500 }, (_, j) => {
         const n = i + j;
         if (n % MALFORMED_EVERY === 0) return { Data: Buffer.from(`{"event_id": "bad-${n}", truncated`), PartitionKey: `p-${n}` };
-        const event = n % 5 === 0 ? purchase({ user_id: `u-${n % 97}` }) : pageView({ user_id: `u-${n % 97}` });
+        const fields = { source: SOURCE, user_id: `u-${n % 97}`, ts: START - (n % 300) * 1000 };
+        const event = n % 5 === 0 ? purchase(fields) : pageView({ ...fields, country: n % 10 < 6 ? 'DE' : n % 10 < 9 ? 'FR' : 'US' });
         validIds.push(String(event['event_id']));
         return { Data: Buffer.from(JSON.stringify(event)), PartitionKey: randomUUID() };
       });
@@ -89,6 +95,31 @@ describe('npm run dev', () => {
     const ids = await queryLake(db.pool, lake as S3Emulator, duck, 'SELECT event_id FROM lake ORDER BY event_id');
     expect(ids.map((r) => r['event_id'])).toEqual([...validIds].sort());
     s3.destroy();
+
+    // Live aggregates: once the outbox is applied, Redis agrees with DuckDB per minute and type.
+    while (Date.now() < deadline) {
+      const pending = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM agg_outbox WHERE applied_at IS NULL');
+      if (pending.rows[0]!.n === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const perMinute = await queryLake(
+      db.pool,
+      lake as S3Emulator,
+      duck,
+      `SELECT event_type, (epoch_ms(date_trunc('minute', event_ts)))::BIGINT AS minute, count(*) AS n FROM lake GROUP BY ALL ORDER BY ALL`,
+    );
+    const redis = new Redis(stack.redisUrl);
+    const reader = new AggregateReader(redis);
+    for (const row of perMinute) {
+      const [point] = await reader.series({ source: SOURCE, eventType: String(row['event_type']), granularity: 'minute', from: Number(row['minute']), to: Number(row['minute']) + 60_000 });
+      expect({ type: row['event_type'], minute: row['minute'], count: point!.count }).toEqual({ type: row['event_type'], minute: row['minute'], count: row['n'] });
+    }
+    const hourRange = { source: SOURCE, eventType: 'page_view', granularity: 'hour' as const, from: START - 3_600_000, to: START + 3_600_000 };
+    expect(await reader.uniques(hourRange)).toBeGreaterThanOrEqual(95); // 97 users, HyperLogLog error ~1%
+    expect(await reader.uniques(hourRange)).toBeLessThanOrEqual(99);
+    const [countries] = await queryLake(db.pool, lake as S3Emulator, duck, `SELECT list(country ORDER BY n DESC) AS top FROM (SELECT country, count(*) AS n FROM lake WHERE event_type = 'page_view' GROUP BY 1)`);
+    expect((await reader.top(hourRange, 'country', 3)).map((t) => t.value)).toEqual(countries!['top']);
+    redis.disconnect();
 
     const quarantined = await db.pool.query<{ code: string; n: number }>('SELECT code, count(*)::int AS n FROM quarantine GROUP BY code');
     expect(quarantined.rows).toEqual([{ code: 'bad_json', n: EVENTS / MALFORMED_EVERY }]);
