@@ -24,6 +24,10 @@ import { PgBatchCommitter } from '../shared/stores/postgres/pg-batch-committer.j
 import { PgCheckpointStore } from '../shared/stores/postgres/pg-checkpoint-store.js';
 import { PgSchemaStore } from '../shared/stores/postgres/pg-schema-store.js';
 import { createS3Client, S3LakeStore } from '../shared/stores/s3/s3-lake-store.js';
+import { computeDeltas } from '../shared/aggregates/compute-deltas.js';
+import { PgAggregateSpecs } from '../shared/stores/postgres/pg-aggregate-specs.js';
+import { createRedisClient } from '../shared/stores/redis/redis-client.js';
+import { RedisAggregateStore } from '../shared/stores/redis/redis-aggregate-store.js';
 
 const usage = `Usage: npm run bench [-- --events N] [--batch N] [--commits N]
 
@@ -198,6 +202,39 @@ async function benchCommit(url: string, batch: number, runs: number) {
   return { totalMs: median(totals), commitMs: median(commits), maxTotalMs: Math.max(...totals) };
 }
 
+/** Deltas of a 10,000-record batch computed and applied to the local Redis, median of runs. */
+async function benchAggregates(url: string, batch: number, runs: number) {
+  const pool = createPgPool({ connectionString: url });
+  const redis = createRedisClient({ urls: [process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'], cluster: false });
+  const store = new RedisAggregateStore(redis);
+  const specs = await new PgAggregateSpecs(pool).current();
+  const registry = new SchemaRegistry(new PgSchemaStore(pool));
+  const compute: number[] = [];
+  const apply: number[] = [];
+  const buckets: number[] = [];
+  try {
+    for (let run = 0; run <= runs; run++) {
+      const { records } = generateRecords(batch, 500 + run, `bench-agg-${process.pid}-${run}`);
+      const { events } = decodeBatch(records);
+      await registry.prepare(events.map((e) => [e.eventType, e.schemaVersion] as const));
+      const valid = planLakeFiles(events, registry, { shardKey: 'b', lateThresholdMs: 300_000 }).files.flatMap((f) => f.events);
+      const t0 = performance.now();
+      const deltas = computeDeltas(`bench-${process.pid}-${run}`, valid, specs, { lateThresholdMs: 300_000 });
+      const t1 = performance.now();
+      await store.apply(deltas);
+      const t2 = performance.now();
+      if (run === 0) continue; // warm-up: script load, connections
+      compute.push(t1 - t0);
+      apply.push(t2 - t1);
+      buckets.push(deltas.buckets.length);
+    }
+  } finally {
+    redis.disconnect();
+    await pool.end();
+  }
+  return { computeMs: median(compute), applyMs: median(apply), buckets: median(buckets) };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -232,6 +269,8 @@ if (process.argv.includes('--memory-child')) {
         const memory = await benchMemory(batch, schemas);
         console.error('commit…');
         const commit = await benchCommit(url, batch, commitRuns);
+        console.error('aggregates…');
+        const aggregates = await benchAggregates(url, batch, commitRuns);
 
         const rate = (s: number) => events / s;
         const rows = [
@@ -248,6 +287,10 @@ if (process.argv.includes('--memory-child')) {
         console.log(
           `commit of one ${fmt(batch)}-record batch (S3 emulator + Postgres), median of ${commitRuns}: ` +
             `${fmt(commit.totalMs)} ms end to end, of which ${fmt(commit.commitMs)} ms the Postgres transaction (max ${fmt(commit.maxTotalMs)} ms)`,
+        );
+        console.log(
+          `live aggregates of one ${fmt(batch)}-record batch, median of ${commitRuns}: deltas computed in ${fmt(aggregates.computeMs, 1)} ms, ` +
+            `applied to Redis in ${fmt(aggregates.applyMs, 1)} ms (${aggregates.buckets} bucket scripts)`,
         );
       });
     },

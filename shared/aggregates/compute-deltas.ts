@@ -6,6 +6,7 @@ import { isLate } from '../lake/partition.js';
 import type { AggregateDeltas, AggregateSpec, BucketDelta, Granularity } from './types.js';
 
 const BUCKET_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000 };
+const GRANULARITIES: readonly Granularity[] = ['minute', 'hour'];
 /** Ranked values are truncated: a top-K of URLs must not store megabyte strings. */
 const MAX_TOP_VALUE_LENGTH = 200;
 
@@ -32,22 +33,31 @@ export function computeDeltas(
   specs: ReadonlyMap<string, AggregateSpec>,
   options: { lateThresholdMs: number },
 ): AggregateDeltas {
-  const buckets = new Map<string, MutableBucket>();
+  // Nested maps (source+type, then bucket start) avoid building a string key per event.
+  const byMetric = new Map<string, Map<number, MutableBucket>>();
+  const all: MutableBucket[] = [];
   for (const event of events) {
     const spec = specs.get(event.eventType);
     const late = isLate(event, options.lateThresholdMs);
-    for (const granularity of ['minute', 'hour'] as const) {
-      const bucketStart = Math.floor(event.eventTs / BUCKET_MS[granularity]) * BUCKET_MS[granularity];
-      const id = `${event.source}\u0000${event.eventType}\u0000${granularity}\u0000${bucketStart}`;
-      let bucket = buckets.get(id);
+    const metricId = event.source + '\u0000' + event.eventType;
+    let metric = byMetric.get(metricId);
+    if (!metric) byMetric.set(metricId, (metric = new Map()));
+    for (const granularity of GRANULARITIES) {
+      const size = BUCKET_MS[granularity];
+      const bucketStart = Math.floor(event.eventTs / size) * size;
+      // Minute and hour starts never collide: an hour start is also a minute start, so the
+      // hour bucket is keyed by its negated start.
+      const id = granularity === 'minute' ? bucketStart : -bucketStart - 1;
+      let bucket = metric.get(id);
       if (!bucket) {
         bucket = { source: event.source, eventType: event.eventType, granularity, bucketStart, count: 0, late: 0, sums: {}, uniques: new Set(), top: {} };
-        buckets.set(id, bucket);
+        metric.set(id, bucket);
+        all.push(bucket);
       }
       addEvent(bucket, event, spec, late);
     }
   }
-  return { batchId, buckets: [...buckets.values()].map(freeze) };
+  return { batchId, buckets: all.map(freeze) };
 }
 
 function addEvent(bucket: MutableBucket, event: EventEnvelope, spec: AggregateSpec | undefined, late: boolean): void {
@@ -65,10 +75,23 @@ function addEvent(bucket: MutableBucket, event: EventEnvelope, spec: AggregateSp
   for (const field of spec.topFields) {
     const value = event.payload[field];
     if (typeof value !== 'string' && typeof value !== 'number') continue;
-    const key = String(value).slice(0, MAX_TOP_VALUE_LENGTH);
+    const key = rankedValue(value);
     const counts = (bucket.top[field] ??= {});
     counts[key] = (counts[key] ?? 0) + 1;
   }
+}
+
+/**
+ * The value ranked for a field. URLs rank by origin and path: query strings (tracking
+ * parameters, ids) would make every page view its own "page" and the top-K unbounded.
+ */
+export function rankedValue(value: string | number): string {
+  let text = String(value);
+  if (/^https?:\/\//.test(text)) {
+    const cut = text.search(/[?#]/);
+    if (cut !== -1) text = text.slice(0, cut);
+  }
+  return text.slice(0, MAX_TOP_VALUE_LENGTH);
 }
 
 function freeze(b: MutableBucket): BucketDelta {
