@@ -5,7 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 import { runCli, UsageError } from '../shared/cli/run-cli.js';
 import { DEFAULT_PORTS, startDevStack, type DevStack } from '../shared/local/dev-stack.js';
-import type { BatchLogEntry } from '../shared/local/kinesis-event-source.js';
+import { BatchSummary, formatBatch, SUMMARY_EVERY_MS } from '../shared/local/batch-summary.js';
+
+/** Signals closer together than this count as one. */
+const REPEATED_SIGNAL_MS = 3000;
 
 const usage = `Usage: npm run dev [-- --no-producer] [--rate N] [options]
 
@@ -22,7 +25,8 @@ endpoint and resource name, prints one "ready" line, runs until Ctrl-C or SIGTER
   --port-offset N     add N to every port (defaults: S3/SQS ${DEFAULT_PORTS.s3AndSqs}, Kinesis ${DEFAULT_PORTS.kinesis},
                       DynamoDB ${DEFAULT_PORTS.dynamodb}, HTTP ${DEFAULT_PORTS.http}, WebSocket ${DEFAULT_PORTS.websocket}, Lambda ${DEFAULT_PORTS.lambda})
   --state-dir DIR     where stack.json and the pid file go (default .local)
-  --verbose           echo every function log line (default: warnings and errors only)
+  --verbose           one line per invocation and every function log line (default: a summary
+                      of successful invocations every 5 s, failures at once, warnings and errors)
 
 Settings: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 REDIS_URL (default redis://127.0.0.1:6379), KAFKA_BROKERS (Kafka stays off without it).`;
@@ -44,16 +48,23 @@ await runCli(
     const rate = positiveNumber(values['rate'], 50, '--rate');
     const stateDir = String(values['state-dir'] ?? '.local');
     const verbose = values['verbose'] === true;
+    const summary = new BatchSummary();
+    setInterval(() => summary.flush((line) => console.log(line)), SUMMARY_EVERY_MS).unref();
     // Filled in as things start, so a signal during start-up stops what exists so far.
     const running: { stack?: DevStack; producer?: ChildProcess } = {};
-    let stopping = false;
+    let stopping = 0;
 
     const shutdown = async (signal: string) => {
       if (stopping) {
-        console.error('second signal: exiting now');
+        // Ctrl-C reaches npm, tsx and this process at once, and they relay it: a repeat within
+        // a few seconds is the same keypress, not an impatient user.
+        if (Date.now() - stopping < REPEATED_SIGNAL_MS) return;
+        console.error('second signal: killing the stack now');
+        running.stack?.kill();
+        running.producer?.kill('SIGKILL');
         process.exit(130);
       }
-      stopping = true;
+      stopping = Date.now();
       console.error(`\n${signal}: stopping the local stack…`);
       running.producer?.kill('SIGINT');
       await running.stack?.stop();
@@ -71,7 +82,10 @@ await runCli(
       shards: positiveNumber(values['shards'], 4, '--shards'),
       stateDir,
       log: (line) => console.error(line),
-      logBatch: (entry) => console.log(formatBatch(entry)),
+      logBatch: (entry) => {
+        if (verbose || entry.outcome !== 'ok') console.log(formatBatch(entry));
+        else summary.add(entry);
+      },
       logOffline: (line) => {
         if (verbose || !isRoutineLogLine(line)) console.log(`  ${line}`);
       },
@@ -114,10 +128,8 @@ function isRoutineLogLine(line: string): boolean {
   return /^\{"level":"(INFO|DEBUG)"/.test(line);
 }
 
-function formatBatch(e: BatchLogEntry): string {
-  const detail = e.detail ? `  ${e.detail}` : '';
-  return `λ ${e.functionKey}  ${e.source}  ${e.records} records  ${e.durationMs} ms  ${e.outcome}${detail}`;
-}
+
+
 
 function positiveNumber(value: unknown, fallback: number, name: string, allowZero = false): number {
   if (value === undefined) return fallback;

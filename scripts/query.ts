@@ -53,7 +53,7 @@ await runCli(
       });
       const progress = process.stderr.isTTY && files.length > 20;
       engine = await LakeQueryEngine.open(files, {
-        s3: createS3Client({ region: config.region, endpoint: config.s3Endpoint }),
+        s3: createS3Client({ region: config.region, endpoint: config.s3Endpoint, credentials: config.emulatorCredentials }),
         bucket: config.lakeBucket!,
         cacheDir: String(values['cache'] ?? '.local/query-cache'),
         onProgress: progress ? (done, total) => process.stderr.write(`\rfetching lake files ${done}/${total}`) : undefined,

@@ -14,6 +14,11 @@ export interface CliConfig {
   readonly s3Endpoint: string | undefined;
   readonly redisUrl: string;
   readonly redisCluster: boolean;
+  /**
+   * Dummy credentials when talking to emulators without any configured: the local stack
+   * accepts any, and the SDK would otherwise fail looking for real ones.
+   */
+  readonly emulatorCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 interface StackFile {
@@ -34,11 +39,14 @@ export function loadCliConfig(
   options: { requireBucket?: boolean; stackFile?: string } = {},
 ): CliConfig {
   const stack = readStackFile(options.stackFile ?? STACK_FILE);
+  const s3Endpoint = env['AWS_ENDPOINT_URL_S3'] ?? stack.endpoints?.s3;
+  const hasCredentials = env['AWS_ACCESS_KEY_ID'] !== undefined || env['AWS_PROFILE'] !== undefined;
   const config: CliConfig = {
     databaseUrl: env['DATABASE_URL'] ?? stack.postgresUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     region: env['AWS_REGION'] ?? stack.region ?? 'us-east-1',
     lakeBucket: env['LAKE_BUCKET'] ?? stack.resources?.bucket,
-    s3Endpoint: env['AWS_ENDPOINT_URL_S3'] ?? stack.endpoints?.s3,
+    s3Endpoint,
+    emulatorCredentials: s3Endpoint && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     redisUrl: env['REDIS_URL'] ?? stack.redisUrl ?? 'redis://127.0.0.1:6379',
     redisCluster: env['REDIS_CLUSTER'] === 'true',
   };

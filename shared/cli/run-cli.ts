@@ -2,6 +2,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PipelineError } from '../errors.js';
 
+// The AWS SDK warns on Node 20 about its releases after January 2027 at every client
+// construction; for the CLIs (run locally, not in Lambda) the README says it once instead.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 /** Exit codes: 0 ok, 1 failure while running, 2 bad usage. */
 export class UsageError extends PipelineError {}
 
@@ -45,5 +49,6 @@ function describeError(error: unknown): string {
   if (e.code === 'ECONNREFUSED' || e.errors?.some((x) => (x as { code?: string }).code === 'ECONNREFUSED')) {
     return `${e.message || 'connection refused'} (is the service running? see README "Quick start")`;
   }
+  if (e.code === '42P01') return `${e.message} (has this database been migrated? npm run migrate)`;
   return e.message || String(error);
 }

@@ -1,7 +1,7 @@
 // The whole pipeline on one machine: emulators (Kinesis, S3, SQS, DynamoDB), the local
 // Postgres and Redis, the resources of resources/*.yml, migrations, `serverless offline`
-// (HTTP, WebSocket and the Lambda Invoke API) and the event source mappings of
-// serverless.yml. Started and stopped as one unit by `npm run dev`.
+// (HTTP, WebSocket, the Lambda Invoke API and `schedule` events) and the event source
+// mappings of serverless.yml. Started and stopped as one unit by `npm run dev`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,6 @@ import { LambdaApiInvoker } from './lambda-invoker.js';
 import { provisionLocalResources, type LocalResource } from './local-resources.js';
 import { checkPortsFree, checkPostgres, checkRedis, cleanUpStaleStack, PreflightError } from './preflight.js';
 import { describeService, type ServiceDescription } from './service-description.js';
-import { ScheduleEventSource, schedulesOf } from './schedule-event-source.js';
 import { SqsEventSource } from './sqs-event-source.js';
 
 /** Default ports; `portOffset` moves all of them (for a second stack or tests). */
@@ -71,6 +70,8 @@ export interface DevStack {
   readonly mappings: readonly MappingConfig[];
   /** Stops everything it started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the child processes at once (a forced exit must not orphan serverless offline). */
+  kill(): void;
 }
 
 /**
@@ -106,6 +107,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const problems = checks.flatMap((c) => (c.status === 'rejected' ? [(c.reason as Error).message] : []));
     if (problems.length > 0) throw new PreflightError(problems.join('\n'));
 
+    const databaseUrl = await prepareLocalSchema(options.databaseUrl, options.log);
+
     options.log('starting emulators and reading serverless.yml…');
     const servicePromise = describeService({ stage: options.stage });
     const [fauxqs, kinesisEmulator, dynamo] = await Promise.all([
@@ -128,11 +131,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     options.log('creating resources from resources/*.yml and migrating Postgres…');
     const [resources] = await Promise.all([
       provisionLocalResources(service.resources, clients, { region: service.region, onDemandShards: options.shards }),
-      migrateDatabase(options.databaseUrl),
+      migrateDatabase(databaseUrl),
     ]);
 
     options.log('starting serverless offline…');
-    const offline = await startOffline(options, service, ports, endpoints);
+    const offline = await startOffline({ ...options, databaseUrl }, service, ports, endpoints);
     children.push(offline.pid!);
     writePidFile();
     stoppers.push(() => stopChild(offline));
@@ -151,21 +154,46 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       stoppers.push(() => source.stop());
     }
 
-    const { schedules, skipped } = schedulesOf(service.functions);
-    for (const schedule of schedules) {
-      const source = new ScheduleEventSource(schedule, { invoker, region: service.region, log: options.logBatch });
-      source.start();
-      stoppers.push(() => source.stop());
-    }
-    for (const s of skipped) options.log(`schedule not run locally (only rate(...) is): ${s}`);
-
-    const stack = stackFileOf(service, resources, endpoints, ports, options);
+    const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl });
     writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`);
-    return { stack, stackFile, startedInMs: Date.now() - started, mappings, stop };
+    const kill = () => {
+      for (const pid of children) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      rmSync(pidFile, { force: true });
+      rmSync(stackFile, { force: true });
+    };
+    return { stack, stackFile, startedInMs: Date.now() - started, mappings, stop, kill };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The Postgres schema of the local stack, unless DATABASE_URL names one itself. */
+export const LOCAL_SCHEMA = 'event_lake_local';
+
+/**
+ * The emulators keep nothing between runs, so metadata of an earlier run (checkpoints,
+ * manifest rows of files that no longer exist) would make the new run skip records and
+ * `npm run query` fail. The stack therefore works in its own schema, recreated at every
+ * start; a DATABASE_URL that already sets `options` (e.g. a search_path) is used as is.
+ */
+async function prepareLocalSchema(databaseUrl: string, log: (line: string) => void): Promise<string> {
+  if (/[?&]options=/.test(databaseUrl)) return databaseUrl;
+  const admin = createPgPool({ connectionString: databaseUrl });
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${LOCAL_SCHEMA} CASCADE`);
+    await admin.query(`CREATE SCHEMA ${LOCAL_SCHEMA}`);
+  } finally {
+    await admin.end();
+  }
+  log(`Postgres schema ${LOCAL_SCHEMA} recreated (the emulators keep nothing between runs, so neither does the metadata)`);
+  return `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${LOCAL_SCHEMA}`)}`;
 }
 
 async function startFauxqs(port: number): Promise<{ close(): Promise<void> }> {

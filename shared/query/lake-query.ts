@@ -53,7 +53,13 @@ export class LakeQueryEngine {
   async query(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
     const reader = await this.connection.runAndReadAll(sql);
     const columns = reader.columnNames();
-    const rows = (reader.getRowObjectsJS() as Record<string, unknown>[]).map(toPlainRow);
+    const dateColumns = columns.filter((_, i) => reader.columnTypes()[i]!.toString() === 'DATE');
+    const rows = (reader.getRowObjectsJS() as Record<string, unknown>[]).map((row) => {
+      const plain = toPlainRow(row);
+      // A DATE is a calendar day, not an instant: print 2026-11-26, not midnight UTC.
+      for (const c of dateColumns) if (typeof plain[c] === 'string') plain[c] = (plain[c] as string).slice(0, 10);
+      return plain;
+    });
     return { columns, rows };
   }
 
@@ -74,7 +80,14 @@ async function fetchToCache(files: readonly LakeFileRow[], options: LakeQueryOpt
       const path = paths[index]!;
       const cached = await stat(path).catch(() => undefined);
       if (cached?.size !== file.byteSize) {
-        const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: file.key }));
+        const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: file.key })).catch((error: unknown) => {
+          if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+          throw new Error(
+            `lake file ${file.key} is in the manifest but not in bucket ${options.bucket} ` +
+              '(was the bucket emptied, or is DATABASE_URL the metadata of another lake?)',
+            { cause: error },
+          );
+        });
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, await object.Body!.transformToByteArray());
       }

@@ -10,11 +10,16 @@ export interface ScriptResult {
   readonly stderr: string;
 }
 
-/** Runs `tsx scripts/<name>.ts ...args` with extra environment; never throws on exit codes. */
-export async function runScript(name: string, args: readonly string[], env: Record<string, string>): Promise<ScriptResult> {
+/**
+ * Runs `tsx scripts/<name>.ts ...args` with extra environment (undefined removes a variable);
+ * never throws on exit codes.
+ */
+export async function runScript(name: string, args: readonly string[], env: Record<string, string | undefined>): Promise<ScriptResult> {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete merged[key];
   try {
     const { stdout, stderr } = await exec('node_modules/.bin/tsx', [`scripts/${name}.ts`, ...args], {
-      env: { ...process.env, ...env },
+      env: merged,
       timeout: 120_000,
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -14,10 +14,16 @@ export interface LakeObjectInfo {
  *
  * @example const s3 = createS3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:4566' });
  */
-export function createS3Client(options: { region: string; endpoint?: string | undefined }): S3Client {
+export function createS3Client(options: {
+  region: string;
+  endpoint?: string | undefined;
+  /** Credentials to use instead of the default chain (e.g. dummy ones for an emulator). */
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+}): S3Client {
   return new S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
 }
 
