@@ -110,13 +110,14 @@ await runCli(
 
     const s = stack.stack;
     console.error(
-      `ready in ${(stack.startedInMs / 1000).toFixed(1)} s  http ${s.http}  ws ${s.ws}  kinesis ${s.endpoints.kinesis}  ` +
+      `ready in ${(stack.startedInMs / 1000).toFixed(1)} s  ${stack.servesHttp ? `http ${s.http}  ws ${s.ws}  ` : ''}kinesis ${s.endpoints.kinesis}  ` +
         `s3+sqs ${s.endpoints.s3}  dynamodb ${s.endpoints.dynamodb}  lambda ${s.endpoints.lambda}  stack ${stack.stackFile}`,
     );
     console.error(
       `  stream ${s.resources.stream} → ${stack.mappings.map((m) => m.functionKey).join(', ')}; bucket ${s.resources.bucket}; ` +
         `producer ${producer ? `${rate} records/s (--no-producer to turn off)` : 'off'}; Kafka ${s.kafka.reason}; ` +
-        'dashboard: not built yet; query: npm run query -- "SELECT count(*) FROM events"',
+        `${stack.servesHttp ? '' : 'HTTP/WebSocket: no such functions yet; '}dashboard: not built yet; ` +
+        'try: npm run query -- "SELECT count(*) FROM events", npm run metrics -- web',
     );
     await new Promise(() => undefined); // run until a signal
   },

@@ -68,6 +68,8 @@ export interface DevStack {
   readonly stackFile: string;
   readonly startedInMs: number;
   readonly mappings: readonly MappingConfig[];
+  /** Whether any function has http/httpApi/websocket events (offline serves those ports only then). */
+  readonly servesHttp: boolean;
   /** Stops everything it started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
   /** Kills the child processes at once (a forced exit must not orphan serverless offline). */
@@ -167,7 +169,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       rmSync(pidFile, { force: true });
       rmSync(stackFile, { force: true });
     };
-    return { stack, stackFile, startedInMs: Date.now() - started, mappings, stop, kill };
+    const servesHttp = service.functions.some((f) => f.events.some((e) => 'http' in e || 'httpApi' in e || 'websocket' in e));
+    return { stack, stackFile, startedInMs: Date.now() - started, mappings, servesHttp, stop, kill };
   } catch (error) {
     await stop();
     throw error;
