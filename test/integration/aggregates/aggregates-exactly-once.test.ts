@@ -6,16 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { BatchIngestError, ingestShardBatch, type IngestDependencies } from '../../../shared/ingest/ingest-shard-batch.js';
-import { createParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
-import { SchemaRegistry } from '../../../shared/schema/schema-registry.js';
 import { PgAggregateOutbox } from '../../../shared/stores/postgres/pg-aggregate-outbox.js';
 import { PgAggregateSpecs } from '../../../shared/stores/postgres/pg-aggregate-specs.js';
-import { PgBatchCommitter } from '../../../shared/stores/postgres/pg-batch-committer.js';
-import { PgCheckpointStore } from '../../../shared/stores/postgres/pg-checkpoint-store.js';
-import { PgSchemaStore } from '../../../shared/stores/postgres/pg-schema-store.js';
 import { RedisAggregateStore } from '../../../shared/stores/redis/redis-aggregate-store.js';
 import { pageView } from '../../support/events.js';
 import { kinesisEvent } from '../../support/kinesis-events.js';
+import { createIngestDeps } from '../../support/ingest-deps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { singleRedis } from '../../support/redis.js';
 import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
@@ -36,13 +32,7 @@ beforeAll(async () => {
   // Nothing listens on port 9: every command fails fast, like a Redis that is down.
   deadRedis = new Redis({ port: 9, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   deadRedis.on('error', () => undefined); // the refused connections are the point
-  base = {
-    checkpoints: new PgCheckpointStore(db.pool),
-    committer: new PgBatchCommitter(db.pool),
-    objects: s3.store,
-    registry: new SchemaRegistry(new PgSchemaStore(db.pool)),
-    encoder: await createParquetEncoder(),
-  };
+  base = await createIngestDeps(db.pool, s3);
   outbox = new PgAggregateOutbox(db.pool);
   store = new RedisAggregateStore(redis);
 });

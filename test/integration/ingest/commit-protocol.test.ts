@@ -12,18 +12,15 @@ import {
 } from '../../../shared/ingest/ingest-shard-batch.js';
 import { findOrphans } from '../../../shared/lake/find-orphans.js';
 import { EVENTS_PREFIX, QUARANTINE_PREFIX } from '../../../shared/lake/object-keys.js';
-import { createParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
-import { SchemaRegistry } from '../../../shared/schema/schema-registry.js';
-import { PgBatchCommitter } from '../../../shared/stores/postgres/pg-batch-committer.js';
 import { PgCheckpointStore } from '../../../shared/stores/postgres/pg-checkpoint-store.js';
 import { PgManifestReader } from '../../../shared/stores/postgres/pg-manifest-reader.js';
-import { PgSchemaStore } from '../../../shared/stores/postgres/pg-schema-store.js';
 import { createPgPool } from '../../../shared/stores/postgres/pg-pool.js';
 import { createS3Client, S3LakeStore } from '../../../shared/stores/s3/s3-lake-store.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
 import { pageView, purchase } from '../../support/events.js';
 import { kinesisEvent, type RecordInput } from '../../support/kinesis-events.js';
 import { queryLake } from '../../support/lake.js';
+import { createIngestDeps } from '../../support/ingest-deps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
 
@@ -36,13 +33,7 @@ let shardCounter = 0;
 
 beforeAll(async () => {
   [db, s3, duck] = await Promise.all([createTestDatabase(), startS3Emulator(), openParquetReader()]);
-  deps = {
-    checkpoints: new PgCheckpointStore(db.pool),
-    committer: new PgBatchCommitter(db.pool),
-    objects: s3.store,
-    registry: new SchemaRegistry(new PgSchemaStore(db.pool)),
-    encoder: await createParquetEncoder(),
-  };
+  deps = await createIngestDeps(db.pool, s3);
 });
 
 afterAll(async () => {

@@ -6,13 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { ingestShardBatch } from '../../../shared/ingest/ingest-shard-batch.js';
-import { createParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
-import { SchemaRegistry } from '../../../shared/schema/schema-registry.js';
-import { PgBatchCommitter } from '../../../shared/stores/postgres/pg-batch-committer.js';
-import { PgCheckpointStore } from '../../../shared/stores/postgres/pg-checkpoint-store.js';
-import { PgSchemaStore } from '../../../shared/stores/postgres/pg-schema-store.js';
 import { pageView, purchase } from '../../support/events.js';
 import { kinesisEvent } from '../../support/kinesis-events.js';
+import { createIngestDeps } from '../../support/ingest-deps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { runScript } from '../../support/run-script.js';
 import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
@@ -56,13 +52,7 @@ describe('npm run migrate', () => {
 
 describe('npm run query', () => {
   beforeAll(async () => {
-    const deps = {
-      checkpoints: new PgCheckpointStore(db.pool),
-      committer: new PgBatchCommitter(db.pool),
-      objects: s3.store,
-      registry: new SchemaRegistry(new PgSchemaStore(db.pool)),
-      encoder: await createParquetEncoder(),
-    };
+    const deps = await createIngestDeps(db.pool, s3);
     const inputs = [
       ...Array.from({ length: 7 }, () => ({ json: pageView() })),
       ...Array.from({ length: 3 }, () => ({ json: purchase({ amount: 10 }) })),
