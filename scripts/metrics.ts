@@ -10,7 +10,8 @@ import { createRedisClient } from '../shared/stores/redis/redis-client.js';
 const usage = `Usage: npm run metrics -- <source> [event_type] [--minutes N] [--top K] [--json]
 
 Prints the live aggregates of one source (all its configured event types, or one) for the
-last N minutes (default 10) by minute of event time: count, late events and the sums
+last N minutes (default 10) by minute of event time: count, late events, mean ingest lag
+(arrival minus event time), when the counters last changed, and the sums
 configured in aggregate_specs, then per type the unique count (HyperLogLog) and the top
 values. With --json: one JSON object whose total.count is the number of events in the range.
 
@@ -52,16 +53,24 @@ await runCli(
         const uniques = spec?.uniqueField ? await reader.uniques(range) : null;
         const top: Record<string, { value: string; count: number }[]> = {};
         for (const field of spec?.topFields ?? []) top[field] = await reader.top(range, field, topK);
+        const freshness = await reader.freshness(source, eventType);
         const total = { count: 0, late: 0, sums: {} as Record<string, number> };
         for (const p of series) {
           total.count += p.count;
           total.late += p.late;
           for (const [f, v] of Object.entries(p.sums)) total.sums[f] = (total.sums[f] ?? 0) + v;
-          rows.push({ minute: new Date(p.bucketStart).toISOString().slice(0, 16).replace('T', ' '), event_type: eventType, count: p.count, late: p.late, ...prefixed(p.sums) });
+          rows.push({
+            minute: new Date(p.bucketStart).toISOString().slice(0, 16).replace('T', ' '),
+            event_type: eventType,
+            count: p.count,
+            late: p.late,
+            lag_ms: p.avgIngestLagMs === null ? null : Math.round(p.avgIngestLagMs),
+            ...prefixed(p.sums),
+          });
         }
         totalCount += total.count;
         totalLate += total.late;
-        report[eventType] = { series, total, uniques, uniqueField: spec?.uniqueField ?? null, top };
+        report[eventType] = { series, total, uniques, uniqueField: spec?.uniqueField ?? null, top, freshness };
       }
       const result = { source, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, types: report, total: { count: totalCount, late: totalLate } };
       if (values['json']) {
@@ -72,9 +81,16 @@ await runCli(
       process.stdout.write(`${source}, last ${minutes} min (${bucketStarts({ granularity: 'minute', from, to }).length} buckets, UTC)\n`);
       process.stdout.write(`${formatTable(columns, rows)}\n`);
       for (const eventType of types) {
-        const t = report[eventType] as { total: { count: number }; uniques: number | null; uniqueField: string | null; top: Record<string, { value: string; count: number }[]> };
+        const t = report[eventType] as {
+          total: { count: number };
+          uniques: number | null;
+          uniqueField: string | null;
+          top: Record<string, { value: string; count: number }[]>;
+          freshness: { lastEventTs: number | null; lastAppliedAt: number | null };
+        };
         const tops = Object.entries(t.top).map(([f, list]) => `top ${f}: ${list.map((x) => `${x.value} (${x.count})`).join(', ') || '-'}`);
-        process.stdout.write(`${eventType}: ${t.total.count} events${t.uniques !== null ? `, ~${t.uniques} unique ${t.uniqueField}` : ''}${tops.length ? `; ${tops.join('; ')}` : ''}\n`);
+        const fresh = t.freshness.lastAppliedAt ? `; updated ${((Date.now() - t.freshness.lastAppliedAt) / 1000).toFixed(1)} s ago` : '';
+        process.stdout.write(`${eventType}: ${t.total.count} events${t.uniques !== null ? `, ~${t.uniques} unique ${t.uniqueField}` : ''}${fresh}${tops.length ? `; ${tops.join('; ')}` : ''}\n`);
       }
       process.stdout.write(`total: ${totalCount} events, ${totalLate} late\n`);
     } finally {

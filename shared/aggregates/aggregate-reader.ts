@@ -13,7 +13,17 @@ export interface SeriesPoint {
   readonly bucketStart: number;
   readonly count: number;
   readonly late: number;
+  /** Mean arrival-minus-event-time of the bucket's events, ms (null when empty). */
+  readonly avgIngestLagMs: number | null;
   readonly sums: Record<string, number>;
+}
+
+/** How current a metric is. */
+export interface Freshness {
+  /** Newest event time counted, epoch ms (null: nothing in the last two hours). */
+  readonly lastEventTs: number | null;
+  /** When the counters last changed, epoch ms (Redis server clock). */
+  readonly lastAppliedAt: number | null;
 }
 
 /** A range of buckets of one source and event type. */
@@ -38,8 +48,23 @@ export class AggregateReader {
       const hash = hashes[i]!;
       const sums: Record<string, number> = {};
       for (const [field, value] of Object.entries(hash)) if (field.startsWith('sum:')) sums[field.slice(4)] = Number(value);
-      return { bucketStart, count: Number(hash['count'] ?? 0), late: Number(hash['late'] ?? 0), sums };
+      const count = Number(hash['count'] ?? 0);
+      const avgIngestLagMs = count > 0 ? Number(hash['lag_ms'] ?? 0) / count : null;
+      return { bucketStart, count, late: Number(hash['late'] ?? 0), avgIngestLagMs, sums };
     });
+  }
+
+  /** The newest event and apply time of a metric, from its current and previous hour buckets. */
+  async freshness(source: string, eventType: string, now = Date.now()): Promise<Freshness> {
+    const hour = Math.floor(now / 3_600_000) * 3_600_000;
+    const hashes = await Promise.all(
+      [hour, hour - 3_600_000].map((bucketStart) => this.redis.hmget(bucketKeys({ source, eventType, granularity: 'hour', bucketStart }).counters, 'max_ts', 'applied_ms')),
+    );
+    const max = (i: number) => {
+      const values = hashes.map((h) => Number(h[i] ?? 0)).filter((v) => v > 0);
+      return values.length > 0 ? Math.max(...values) : null;
+    };
+    return { lastEventTs: max(0), lastAppliedAt: max(1) };
   }
 
   /**

@@ -17,6 +17,8 @@ interface MutableBucket {
   bucketStart: number;
   count: number;
   late: number;
+  lagMsSum: number;
+  maxEventTs: number;
   sums: Record<string, number>;
   uniques: Set<string>;
   top: Record<string, Record<string, number>>;
@@ -50,7 +52,19 @@ export function computeDeltas(
       const id = granularity === 'minute' ? bucketStart : -bucketStart - 1;
       let bucket = metric.get(id);
       if (!bucket) {
-        bucket = { source: event.source, eventType: event.eventType, granularity, bucketStart, count: 0, late: 0, sums: {}, uniques: new Set(), top: {} };
+        bucket = {
+          source: event.source,
+          eventType: event.eventType,
+          granularity,
+          bucketStart,
+          count: 0,
+          late: 0,
+          lagMsSum: 0,
+          maxEventTs: 0,
+          sums: {},
+          uniques: new Set(),
+          top: {},
+        };
         metric.set(id, bucket);
         all.push(bucket);
       }
@@ -63,6 +77,8 @@ export function computeDeltas(
 function addEvent(bucket: MutableBucket, event: EventEnvelope, spec: AggregateSpec | undefined, late: boolean): void {
   bucket.count += 1;
   if (late) bucket.late += 1;
+  bucket.lagMsSum += Math.max(0, event.arrivalTs - event.eventTs);
+  if (event.eventTs > bucket.maxEventTs) bucket.maxEventTs = event.eventTs;
   if (!spec) return;
   for (const field of spec.sumFields) {
     const value = event.payload[field];

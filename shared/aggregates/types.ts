@@ -20,6 +20,10 @@ export interface BucketDelta {
   readonly bucketStart: number;
   readonly count: number;
   readonly late: number;
+  /** Sum over events of arrival minus event time (ms, never negative): ingest lag. */
+  readonly lagMsSum: number;
+  /** Latest event time in the bucket from this batch, epoch ms. */
+  readonly maxEventTs: number;
   readonly sums: Record<string, number>;
   /** Distinct values of the spec's unique field in this batch and bucket. */
   readonly uniques: string[];

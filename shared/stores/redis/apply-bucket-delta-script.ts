@@ -6,7 +6,7 @@ export const APPLY_BUCKET_DELTA_LUA = `
 -- Applies one batch's delta to one bucket at most once. All KEYS share one hash tag.
 -- KEYS[1] counters hash, KEYS[2] HyperLogLog, KEYS[3] applied batch ids, KEYS[4..] top-K zsets
 -- ARGV[1] batch id, ARGV[2] TTL seconds, ARGV[3] top-K size kept, ARGV[4] delta JSON:
---   { count, late, sums = { field = n }, uniques = [..], top = [ { value = n }, .. ] in KEYS order }
+--   { count, late, lag, maxTs, sums = { field = n }, uniques = [..], top = [ { value = n }, .. ] in KEYS order }
 if redis.call('SADD', KEYS[3], ARGV[1]) == 0 then
   return 0
 end
@@ -17,6 +17,14 @@ redis.call('HINCRBY', KEYS[1], 'count', d.count)
 if d.late > 0 then
   redis.call('HINCRBY', KEYS[1], 'late', d.late)
 end
+redis.call('HINCRBY', KEYS[1], 'lag_ms', d.lag)
+-- freshness: the newest event time seen, and when this bucket last changed (server clock)
+local maxTs = tonumber(redis.call('HGET', KEYS[1], 'max_ts') or '0')
+if d.maxTs > maxTs then
+  redis.call('HSET', KEYS[1], 'max_ts', d.maxTs)
+end
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'applied_ms', now[1] * 1000 + math.floor(now[2] / 1000))
 for field, value in pairs(d.sums) do
   redis.call('HINCRBYFLOAT', KEYS[1], 'sum:' .. field, value)
 end

@@ -59,6 +59,8 @@ export class RedisAggregateStore {
     const payload = JSON.stringify({
       count: bucket.count,
       late: bucket.late,
+      lag: Math.round(bucket.lagMsSum),
+      maxTs: bucket.maxEventTs,
       sums: bucket.sums,
       uniques: bucket.uniques,
       top: topFields.map((f) => bucket.top[f]),

@@ -37,11 +37,14 @@ function batch(source: string, id: string, n: number, offset = 0): AggregateDelt
 
 async function readMinute(redis: Redis | Cluster, source: string) {
   const keys = bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE });
-  const [counters, uniques, top] = await Promise.all([
+  const [hash, uniques, top] = await Promise.all([
     redis.hgetall(keys.counters),
     redis.pfcount(keys.uniques),
     redis.zrevrange(keys.top('country'), 0, -1, 'WITHSCORES'),
   ]);
+  // applied_ms is when the bucket last changed: the one field that differs between equal applies.
+  const { applied_ms: appliedMs, ...counters } = hash;
+  expect(Number(appliedMs)).toBeGreaterThan(0);
   return { counters, uniques, top };
 }
 
@@ -72,7 +75,8 @@ describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
     const a = await readMinute(redis, once);
     const b = await readMinute(redis, replayed);
     expect(b).toEqual(a);
-    expect(b.counters).toEqual({ count: '40', 'sum:duration_ms': '400' });
+    expect(b.counters).toMatchObject({ count: '40', 'sum:duration_ms': '400', max_ts: String(MINUTE + 39) });
+    expect(Number(b.counters['lag_ms'])).toBe(Array.from({ length: 40 }, (_, i) => 1000 - i).reduce((x, y) => x + y, 0));
     expect(b.uniques).toBe(7);
     expect(b.top).toEqual(['DE', '30', 'FR', '10']);
   });
@@ -111,6 +115,11 @@ describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
       [60_000, 6, 6],
       [120_000, 0, 0],
     ]);
+    expect(series[1]!.avgIngestLagMs).toBe((1000 + 999 + 998 + 997 + 996 + 995) / 6);
+    expect(series[2]!.avgIngestLagMs).toBeNull();
+    const freshness = await reader.freshness(source, 'page_view', MINUTE + 120_000);
+    expect(freshness.lastEventTs).toBe(MINUTE + 60_000 + 5);
+    expect(Math.abs(freshness.lastAppliedAt! - Date.now())).toBeLessThan(10_000);
     expect(await reader.uniques(range)).toBe(13); // u-0..u-6 and v-0..v-5, exact at this size
     expect(await reader.top(range, 'country', 2)).toEqual([
       { value: 'DE', count: 30 },
