@@ -13,6 +13,8 @@ import { compareSeq } from '../shared/envelope/sequence.js';
 import { startDevStack } from '../shared/local/dev-stack.js';
 import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
 import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
+import { AGGREGATES_CHANNEL } from '../shared/aggregates/aggregate-keys.js';
+import { createRedisClient } from '../shared/stores/redis/redis-client.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
@@ -57,6 +59,26 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     const stream = stack.stack.resources.stream!;
     const random = seededRandom(7);
     const putAt: { shard: string; seq: string; at: number; measured: boolean }[] = [];
+    // Freshness: a batch's apply is published on the aggregates channel with its id
+    // (stream/shard/firstSeq-lastSeq); its events are then reflected in the counters.
+    const awaitingCounters = new Map<string, { seq: string; at: number; measured: boolean }[]>();
+    const freshness: number[] = [];
+    const subscriber = createRedisClient({ urls: [stack.stack.redisUrl], cluster: false });
+    await subscriber.subscribe(AGGREGATES_CHANNEL);
+    subscriber.on('message', (_channel: string, message: string) => {
+      const now = performance.now();
+      const { batchId } = JSON.parse(message) as { batchId: string };
+      const [, shard, range] = batchId.split('/');
+      const last = range!.split('-')[1]!;
+      const waiting = awaitingCounters.get(shard!) ?? [];
+      const still = [];
+      for (const w of waiting) {
+        if (compareSeq(w.seq, last) <= 0) {
+          if (w.measured) freshness.push(now - w.at);
+        } else still.push(w);
+      }
+      awaitingCounters.set(shard!, still);
+    });
     let n = 0;
 
     const send = async (durationMs: number, measured: boolean) => {
@@ -74,7 +96,13 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
           }));
           const request = kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: records })).then((out) => {
             const at = performance.now();
-            for (const r of out.Records ?? []) if (r.SequenceNumber) putAt.push({ shard: r.ShardId!, seq: r.SequenceNumber, at, measured });
+            for (const r of out.Records ?? []) {
+              if (!r.SequenceNumber) continue;
+              putAt.push({ shard: r.ShardId!, seq: r.SequenceNumber, at, measured });
+              const list = awaitingCounters.get(r.ShardId!) ?? [];
+              list.push({ seq: r.SequenceNumber, at, measured });
+              awaitingCounters.set(r.ShardId!, list);
+            }
           });
           inFlight.add(request);
           void request.finally(() => inFlight.delete(request));
@@ -121,8 +149,11 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     pollerDone = true;
     await Promise.race([poller, new Promise((r) => setTimeout(r, 120_000))]);
     const e2eSeconds = (lastCommitAt - measureStart) / 1000;
+    await new Promise((r) => setTimeout(r, 1000)); // last publications
+    subscriber.disconnect();
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+    freshness.sort((a, b) => a - b);
+    const pct = (p: number, values = latencies) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
     const window = stack.mappings.find((m) => m.kind === 'kinesis');
     console.log(`\nlocal stack, 4 shards, batch size ${window && 'batchSize' in window ? window.batchSize : '?'}, Node ${process.version}\n`);
     console.log('| measure | value |');
@@ -136,8 +167,10 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     console.log(`| PutRecords → committed p90 | ${pct(90).toFixed(0)} ms |`);
     console.log(`| PutRecords → committed p99 | ${pct(99).toFixed(0)} ms |`);
     console.log(`| PutRecords → committed max | ${latencies.at(-1)?.toFixed(0) ?? 'n/a'} ms |`);
+    console.log(`| PutRecords → counters in Redis p50 | ${pct(50, freshness).toFixed(0)} ms |`);
+    console.log(`| PutRecords → counters in Redis p99 | ${pct(99, freshness).toFixed(0)} ms |`);
     console.log(`| reference: configured batching window | ${window?.batchWindowSeconds ?? '?'} s |`);
-    console.log(`| events measured / sent | ${latencies.length.toLocaleString('en-US')} / ${sent.toLocaleString('en-US')} |`);
+    console.log(`| events measured (lake, counters) / sent | ${latencies.length.toLocaleString('en-US')}, ${freshness.length.toLocaleString('en-US')} / ${sent.toLocaleString('en-US')} |`);
     kinesis.destroy();
   } finally {
     await pool.end();
