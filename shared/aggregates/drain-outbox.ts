@@ -6,11 +6,17 @@ import type { AggregateDeltas } from './types.js';
 export interface DrainableOutbox {
   drain(apply: (deltas: AggregateDeltas) => Promise<void>, limit: number): Promise<number>;
   backlog(): Promise<{ pending: number; oldestSeconds: number | null }>;
+  purgeApplied(retentionSeconds: number): Promise<number>;
 }
+
+/** Applied outbox rows are kept a day for debugging, then deleted by the drain. */
+export const DEFAULT_APPLIED_RETENTION_SECONDS = 86_400;
 
 /** What a drain run did, and what is left. */
 export interface DrainReport {
   readonly applied: number;
+  /** Applied rows past the retention that were deleted. */
+  readonly purged: number;
   readonly pending: number;
   readonly oldestPendingSeconds: number | null;
 }
@@ -21,7 +27,7 @@ export interface DrainReport {
 export async function drainAggregateOutbox(
   outbox: DrainableOutbox,
   sink: { apply(deltas: AggregateDeltas): Promise<unknown> },
-  options: { pageSize: number; deadline: number; now?: () => number },
+  options: { pageSize: number; deadline: number; now?: () => number; appliedRetentionSeconds?: number },
 ): Promise<DrainReport> {
   const now = options.now ?? Date.now;
   let applied = 0;
@@ -32,6 +38,7 @@ export async function drainAggregateOutbox(
     applied += n;
     if (n < options.pageSize || now() >= options.deadline) break;
   }
+  const purged = await outbox.purgeApplied(options.appliedRetentionSeconds ?? DEFAULT_APPLIED_RETENTION_SECONDS);
   const { pending, oldestSeconds } = await outbox.backlog();
-  return { applied, pending, oldestPendingSeconds: oldestSeconds };
+  return { applied, purged, pending, oldestPendingSeconds: oldestSeconds };
 }

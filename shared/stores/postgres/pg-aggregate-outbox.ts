@@ -44,6 +44,21 @@ export class PgAggregateOutbox {
     }
   }
 
+  /**
+   * Deletes applied rows older than the retention (they only matter for debugging once
+   * applied), at most `limit` per call so a large backlog is trimmed in small transactions.
+   */
+  async purgeApplied(retentionSeconds: number, limit = 10_000): Promise<number> {
+    const result = await this.pool.query(
+      `DELETE FROM agg_outbox WHERE batch_id IN (
+         SELECT batch_id FROM agg_outbox
+          WHERE applied_at < now() - make_interval(secs => $1)
+          LIMIT $2)`,
+      [retentionSeconds, limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
   /** Rows not applied yet, and the age of the oldest in seconds. */
   async backlog(): Promise<{ pending: number; oldestSeconds: number | null }> {
     const result = await this.pool.query<{ pending: number; oldest: number | null }>(
