@@ -4,7 +4,9 @@ import type { EventEnvelope, QuarantinedItem } from '../envelope/types.js';
 import { compareSeq } from '../envelope/sequence.js';
 import { PermanentRecordError } from '../errors.js';
 import { lakeFileKey } from '../lake/object-keys.js';
-import { isLate, partitionId, partitionKeyFor, type LakePartition } from '../lake/partition.js';
+import { isLate, partitionKeyFor, type LakePartition } from '../lake/partition.js';
+
+const HOUR_MS = 3_600_000;
 import { mergePayloadColumns } from '../schema/payload-columns.js';
 import type { CompiledSchema } from '../schema/schema-registry.js';
 import type { PayloadColumn } from '../schema/types.js';
@@ -50,18 +52,28 @@ export function planLakeFiles(
 ): LakeFilePlan {
   const quarantined: QuarantinedItem[] = [];
   const groups = new Map<string, { partition: LakePartition; events: EventEnvelope[]; schemas: Set<CompiledSchema> }>();
+  // Events of a batch mostly share a type: remember the last lookup instead of repeating it.
+  let lastType = '';
+  let lastVersion = 0;
+  let lastSchema: CompiledSchema | undefined;
   for (const event of events) {
-    const schema = schemas.get(event.eventType, event.schemaVersion);
+    if (event.eventType !== lastType || event.schemaVersion !== lastVersion) {
+      lastType = event.eventType;
+      lastVersion = event.schemaVersion;
+      lastSchema = schemas.get(lastType, lastVersion);
+    }
+    const schema = lastSchema;
     const failure = schema ? validationFailure(schema, event, schemas) : unknownSchema(event, schemas);
     if (failure) {
       quarantined.push(quarantineItem(event.record, event.subIndex, event.source, failure, eventText(event)));
       continue;
     }
-    const partition = partitionKeyFor(event);
-    const id = partitionId(partition);
+    // Grouping key from the hour number: building the partition object (and its date
+    // strings) only once per group keeps this loop cheap.
+    const id = `${event.source}\u0000${event.eventType}\u0000${Math.floor(event.eventTs / HOUR_MS)}`;
     let group = groups.get(id);
     if (!group) {
-      group = { partition, events: [], schemas: new Set() };
+      group = { partition: partitionKeyFor(event), events: [], schemas: new Set() };
       groups.set(id, group);
     }
     group.events.push(event);

@@ -39,11 +39,6 @@ function utcHourOf(eventTs: number): { dt: string; hour: string } {
   return cached;
 }
 
-/** A stable string for grouping events by partition. */
-export function partitionId(p: LakePartition): string {
-  return `${p.source}/${p.eventType}/${p.dt}/${p.hour}`;
-}
-
 /**
  * An event is late when its event time is older than its arrival by more than the threshold.
  *
