@@ -35,7 +35,9 @@ export type QuarantineCode =
   | 'missing_field'
   | 'bad_field'
   | 'unknown_schema'
-  | 'schema_violation';
+  | 'schema_violation'
+  /** A Kafka record with a null value (a delete marker of a compacted topic): no event to ingest. */
+  | 'tombstone';
 
 /**
  * A store (S3, Postgres) failed: the batch is retried from the first unprocessed record.

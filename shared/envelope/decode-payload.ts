@@ -2,6 +2,7 @@
 // or NDJSON lines, optionally gzip-compressed. Problems become per-item errors, not throws.
 import { gunzipSync } from 'node:zlib';
 import { PermanentRecordError } from '../errors.js';
+import type { SourceRecord } from './types.js';
 
 /** Lambda caps a Kinesis record at 1 MiB; a gzip record may not inflate past this. */
 export const MAX_DECOMPRESSED_RECORD_BYTES = 10 * 1024 * 1024;
@@ -13,6 +14,20 @@ const GZIP_MAGIC_1 = 0x8b;
 export type DecodedItem =
   | { readonly ok: true; readonly subIndex: number; readonly value: unknown; readonly text: string | null }
   | { readonly ok: false; readonly subIndex: number; readonly error: PermanentRecordError; readonly text: string | null };
+
+/** Why a Kafka tombstone is quarantined; stored in `quarantine.reason`. */
+export const TOMBSTONE_REASON = 'Kafka tombstone (null value): nothing to ingest';
+
+/**
+ * Decodes the payload of one record. A Kafka tombstone has no payload: it yields a single
+ * failed item with code `tombstone`, where an empty payload (any source) stays `bad_json`.
+ *
+ * @example decodeRecordPayload({ dataBase64: '', tombstone: true }) // [{ ok: false, error: { code: 'tombstone' } }]
+ */
+export function decodeRecordPayload(record: Pick<SourceRecord, 'dataBase64' | 'tombstone'>): DecodedItem[] {
+  if (record.tombstone) return [failed(0, new PermanentRecordError('tombstone', TOMBSTONE_REASON), null)];
+  return decodePayload(record.dataBase64);
+}
 
 /**
  * Decodes a base64 payload into its JSON items. A whole-record problem (bad base64, bad gzip)

@@ -17,6 +17,12 @@ export interface SourceRecord {
   readonly arrivalTs: number;
   /** The payload, base64 as in the Lambda event shapes. */
   readonly dataBase64: string;
+  /**
+   * Set on a Kafka tombstone: a record whose value is null (a key's delete marker in a
+   * compacted topic). It has no payload at all, unlike an empty one, so decoding quarantines
+   * it as `tombstone` without reading `dataBase64` (then '').
+   */
+  readonly tombstone?: true;
 }
 
 /** One event, validated against the producer contract, ready to be partitioned. */

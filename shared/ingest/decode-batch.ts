@@ -1,6 +1,6 @@
 // Step one of ingest: keep the records above the shard checkpoint, decode them and check the
 // producer contract. Pure: no I/O, so it is unit-tested on fixtures.
-import { decodePayload } from '../envelope/decode-payload.js';
+import { decodeRecordPayload } from '../envelope/decode-payload.js';
 import { sourceOf, toEnvelope } from '../envelope/to-envelope.js';
 import { compareSeq } from '../envelope/sequence.js';
 import type { EventEnvelope, QuarantinedItem, SourceRecord } from '../envelope/types.js';
@@ -35,7 +35,7 @@ export function decodeBatch(records: readonly SourceRecord[]): DecodedBatch {
   const events: EventEnvelope[] = [];
   const quarantined: QuarantinedItem[] = [];
   for (const record of records) {
-    for (const item of decodePayload(record.dataBase64)) {
+    for (const item of decodeRecordPayload(record)) {
       if (!item.ok) {
         quarantined.push(quarantineItem(record, item.subIndex, null, item.error, item.text));
         continue;

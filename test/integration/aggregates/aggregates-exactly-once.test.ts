@@ -1,7 +1,7 @@
 // Live aggregates through the commit protocol: the deltas ride in the ingest transaction's
 // outbox, so crashes and Redis outages delay the counters but never lose or double them.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
 import { drainAggregateOutbox } from '../../../shared/aggregates/drain-outbox.js';
@@ -14,13 +14,14 @@ import { pageView } from '../../support/events.js';
 import { kinesisEvent } from '../../support/kinesis-events.js';
 import { createIngestDeps } from '../../support/ingest-deps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { singleRedis } from '../../support/redis.js';
+import { singleRedis, startRedisCluster, type RedisCluster } from '../../support/redis.js';
 import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
 
 const HOUR = Date.UTC(2026, 10, 26, 9);
 let db: TestDatabase;
 let s3: S3Emulator;
-let redis: Redis;
+let redis: Redis | Cluster;
+let cluster: RedisCluster;
 let deadRedis: Redis;
 let base: Omit<IngestDependencies, 'aggregates'>;
 let outbox: PgAggregateOutbox;
@@ -28,21 +29,23 @@ let store: RedisAggregateStore;
 let shardCounter = 0;
 
 beforeAll(async () => {
-  [db, s3] = await Promise.all([createTestDatabase(), startS3Emulator()]);
-  redis = singleRedis();
+  [db, s3, cluster] = await Promise.all([createTestDatabase(), startS3Emulator(), startRedisCluster()]);
   // Nothing listens on port 9: every command fails fast, like a Redis that is down.
   deadRedis = new Redis({ port: 9, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   deadRedis.on('error', () => undefined); // the refused connections are the point
   base = await createIngestDeps(db.pool, s3);
   outbox = new PgAggregateOutbox(db.pool);
-  store = new RedisAggregateStore(redis);
-});
+}, 60_000);
 
 afterAll(async () => {
-  redis?.disconnect();
   deadRedis?.disconnect();
-  await Promise.all([db?.drop(), s3?.stop()]);
+  await Promise.all([db?.drop(), s3?.stop(), cluster?.stop()]);
 });
+
+const targets: [string, () => Redis | Cluster][] = [
+  ['a single Redis', () => singleRedis()],
+  ['a 3-node Redis Cluster', () => cluster.client()],
+];
 
 function deps(sink: RedisAggregateStore): IngestDependencies {
   return { ...base, aggregates: { specs: new PgAggregateSpecs(db.pool), sink, outbox } };
@@ -60,7 +63,15 @@ async function hourCount(source: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(hash).filter(([field]) => field === 'count' || field.startsWith('sum:')));
 }
 
-describe('aggregates with the commit protocol', () => {
+describe.each(targets)('aggregates with the commit protocol on %s', (_name, connect) => {
+  beforeAll(() => {
+    redis = connect();
+    store = new RedisAggregateStore(redis);
+  });
+  afterAll(() => {
+    redis.disconnect();
+  });
+
   it('applies each committed batch once, even when Lambda redelivers it', async () => {
     const source = `agg-${randomUUID().slice(0, 8)}`;
     const records = batch(source, 30, 1);
