@@ -1,6 +1,7 @@
 // Runs the commit protocol over a trigger's batch, one shard at a time, and reports which
 // shards must be redelivered from where. Used by every stream trigger (Kinesis, Kafka).
 import type { SourceRecord } from '../envelope/types.js';
+import { RetryableError } from '../errors.js';
 import { BatchIngestError, ingestShardBatch, type IngestDependencies, type IngestOptions, type IngestOutcome } from './ingest-shard-batch.js';
 
 /** A shard whose batch failed on infrastructure and must be redelivered from `retryFromSeq`. */
@@ -15,6 +16,19 @@ export interface ShardFailure {
 export interface StreamBatchResult {
   readonly outcomes: IngestOutcome[];
   readonly failures: ShardFailure[];
+}
+
+/**
+ * Shards of a batch failed and the trigger can only redeliver the batch whole (Kafka has no
+ * partial batch response). Safe to retry: the redelivery skips what each shard committed.
+ *
+ * @example if (failures.length > 0) throw new ShardsFailedError(failures);
+ */
+export class ShardsFailedError extends RetryableError {
+  constructor(readonly failures: readonly ShardFailure[]) {
+    const where = failures.map((f) => `${f.shard} from ${f.retryFromSeq}`).join(', ');
+    super(`${failures.length} shard(s) failed, batch to be redelivered: ${where}`, { cause: failures[0]?.error });
+  }
 }
 
 /**
