@@ -40,6 +40,8 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
   await admin.query(`CREATE SCHEMA ${schema}`);
   const databaseUrl = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-local-'));
+  /** Every successful ingest invocation: how long it took and how many records it carried. */
+  const invocations: { ms: number; records: number }[] = [];
   const stack = await startDevStack({
     stage: 'dev',
     databaseUrl,
@@ -48,6 +50,9 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     shards: 4,
     stateDir,
     log: (line) => console.error(line),
+    logBatch: (entry) => {
+      if (entry.functionKey === 'ingestKinesis' && entry.outcome === 'ok') invocations.push({ ms: entry.durationMs, records: entry.records });
+    },
   });
   const pool = createPgPool({ connectionString: databaseUrl, max: 2 });
   try {
@@ -170,6 +175,10 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     console.log(`| PutRecords → counters in Redis p50 | ${pct(50, freshness).toFixed(0)} ms |`);
     console.log(`| PutRecords → counters in Redis p99 | ${pct(99, freshness).toFixed(0)} ms |`);
     console.log(`| reference: configured batching window | ${window?.batchWindowSeconds ?? '?'} s |`);
+    const durations = invocations.map((i) => i.ms).sort((a, b) => a - b);
+    const sizes = invocations.map((i) => i.records).sort((a, b) => a - b);
+    console.log(`| ingest invocations: count, p50 / p99 duration | ${invocations.length}, ${pct(50, durations)} / ${pct(99, durations)} ms |`);
+    console.log(`| ingest invocations: p50 / max records | ${pct(50, sizes)} / ${sizes.at(-1) ?? 0} |`);
     console.log(`| events measured (lake, counters) / sent | ${latencies.length.toLocaleString('en-US')}, ${freshness.length.toLocaleString('en-US')} / ${sent.toLocaleString('en-US')} |`);
     kinesis.destroy();
   } finally {
