@@ -43,8 +43,9 @@ function toSourceRecord(record: KafkaRecord): SourceRecord {
     shard: kafkaShardOf(record.topic, record.partition),
     // Offsets are int64 on the wire; JSON numbers stay exact up to 2^53, far past any real offset.
     seq: String(record.offset),
-    // CREATE_TIME (the producer's clock) or LOG_APPEND_TIME (the broker's), epoch milliseconds.
-    arrivalTs: record.timestamp,
+    // CREATE_TIME (the producer's clock) or LOG_APPEND_TIME (the broker's), epoch milliseconds;
+    // -1 (messages written in the pre-0.10 format carry none) means "now".
+    arrivalTs: record.timestamp >= 0 ? record.timestamp : Date.now(),
   } as const;
   if (record.value === null || record.value === undefined) return { ...common, dataBase64: '', tombstone: true };
   return { ...common, dataBase64: record.value };

@@ -48,7 +48,8 @@ export function kinesisEvent(
   };
 }
 
-function dataOf(input: RecordInput): string {
+/** The base64 data of one record input, as the Lambda event shapes carry it (Kinesis and Kafka alike). */
+export function dataOf(input: RecordInput): string {
   if ('base64' in input) return input.base64;
   const text = 'json' in input ? JSON.stringify(input.json) : input.text;
   const bytes = input.gzip ? gzipSync(text) : Buffer.from(text);

@@ -62,6 +62,10 @@ const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [val
 let packageDir: string;
 let template: CfnTemplate;
 let zipEntries: Map<string, () => Buffer>;
+let kafkaZipEntries: Map<string, () => Buffer>;
+let kafkaPackageDir: string;
+/** The prod template packaged with --param=kafkaTrigger=both. */
+let kafkaTemplate: CfnTemplate;
 
 function resourcesOfType(type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -73,12 +77,43 @@ function onlyResourceOfType(type: string): CfnResource {
   return found[0]![1];
 }
 
-function ingestRoleStatements(): PolicyStatement[] {
-  const role = template.Resources.IngestKinesisRole;
+function roleStatements(roleName: string): PolicyStatement[] {
+  const role = template.Resources[roleName];
   expect(role?.Type).toBe('AWS::IAM::Role');
   const policies = role!.Properties.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[];
   return policies.flatMap((p) => p.PolicyDocument.Statement);
 }
+
+/** The event source mappings of one function, by the function's logical id. */
+function mappingsOf(functionLogicalId: string, from: CfnTemplate = template): CfnResource[] {
+  return Object.values(from.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+    .filter((r) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [functionLogicalId, 'Arn'] }));
+}
+
+function onlyMappingOf(functionLogicalId: string): CfnResource {
+  const found = mappingsOf(functionLogicalId);
+  expect(found, `exactly one mapping of ${functionLogicalId}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The Kafka placeholders of serverless.yml's default params: a deploy without them set consumes nothing. */
+const MSK_CLUSTER_PLACEHOLDER = 'arn:aws:kafka:us-east-1:000000000000:cluster/unset/00000000-0000-0000-0000-000000000000-1';
+const KAFKA_SECRET_PLACEHOLDER = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:unset-kafka-scram';
+
+/**
+ * The only grant allowed on Resource '*': Lambda's network interfaces in the Kafka cluster's
+ * VPC. AWS requires '*' for these EC2 actions (no resource-level permissions), and only the
+ * Kafka mappings need them.
+ */
+const KAFKA_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeVpcs',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+];
 
 beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), 'event-lake-package-'));
@@ -86,20 +121,25 @@ beforeAll(async () => {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL'),
   );
-  await run('npx', ['sls', 'package', '--stage', 'prod', '--package', packageDir], {
-    cwd: projectRoot,
-    env,
-    timeout: PACKAGE_TIMEOUT_MS,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  kafkaPackageDir = await mkdtemp(join(tmpdir(), 'event-lake-package-kafka-'));
+  const options = { cwd: projectRoot, env, timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 };
+  // One after the other: both builds use the project's .esbuild folder.
+  await run('npx', ['sls', 'package', '--stage', 'prod', '--package', packageDir], options);
+  // The same stage with both Kafka triggers turned on.
+  await run('npx', ['sls', 'package', '--stage', 'prod', '--package', kafkaPackageDir, '--param=kafkaTrigger=both'], options);
   template = JSON.parse(
     await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as CfnTemplate;
+  kafkaTemplate = JSON.parse(
+    await readFile(join(kafkaPackageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CfnTemplate;
   zipEntries = readZip(await readFile(join(packageDir, 'ingestKinesis.zip')));
-}, PACKAGE_TIMEOUT_MS + 20_000);
+  kafkaZipEntries = readZip(await readFile(join(packageDir, 'ingestKafka.zip')));
+}, 2 * PACKAGE_TIMEOUT_MS + 20_000);
 
 afterAll(async () => {
   if (packageDir) await rm(packageDir, { recursive: true, force: true });
+  if (kafkaPackageDir) await rm(kafkaPackageDir, { recursive: true, force: true });
 });
 
 describe('sls package --stage prod', () => {
@@ -195,7 +235,7 @@ describe('sls package --stage prod', () => {
 
   describe('ingestKinesis', () => {
     it('consumes the stream one batch per shard with partial failures, bisection and an on-failure queue', () => {
-      const mapping = onlyResourceOfType('AWS::Lambda::EventSourceMapping');
+      const mapping = onlyMappingOf('IngestKinesisLambdaFunction');
       expect(mapping.Properties).toMatchObject({
         EventSourceArn: { 'Fn::GetAtt': ['EventStream', 'Arn'] },
         FunctionName: { 'Fn::GetAtt': ['IngestKinesisLambdaFunction', 'Arn'] },
@@ -214,7 +254,7 @@ describe('sls package --stage prod', () => {
 
     it('keeps records in the stream longer than the mapping keeps retrying them, so failures are replayable', () => {
       const stream = onlyResourceOfType('AWS::Kinesis::Stream');
-      const mapping = onlyResourceOfType('AWS::Lambda::EventSourceMapping');
+      const mapping = onlyMappingOf('IngestKinesisLambdaFunction');
       const retentionSeconds = (stream.Properties.RetentionPeriodHours as number) * 3600;
       expect(retentionSeconds).toBeGreaterThan(mapping.Properties.MaximumRecordAgeInSeconds as number);
     });
@@ -256,9 +296,9 @@ describe('sls package --stage prod', () => {
     });
   });
 
-  describe('ingestKinesis role', () => {
+  describe.each(['IngestKinesisRole', 'IngestKafkaRole'])('%s', (roleName) => {
     it('allows s3:PutObject only, and only under events/ and quarantine/', () => {
-      const s3 = ingestRoleStatements().filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+      const s3 = roleStatements(roleName).filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
       expect(s3.flatMap((s) => asArray(s.Action))).toEqual(['s3:PutObject']);
       expect(s3.flatMap((s) => asArray(s.Resource))).toEqual([
         { 'Fn::Sub': '${LakeBucket.Arn}/events/*' },
@@ -266,16 +306,22 @@ describe('sls package --stage prod', () => {
       ]);
     });
 
-    it('grants no wildcard action and no action on every resource', () => {
-      for (const statement of ingestRoleStatements()) {
+    it('grants no wildcard action, and nothing on every resource but the Kafka network interfaces', () => {
+      for (const statement of roleStatements(roleName)) {
         expect(statement.Effect).toBe('Allow');
         for (const action of asArray(statement.Action)) expect(action).not.toContain('*');
-        expect(asArray(statement.Resource)).not.toContain('*');
+        if (asArray(statement.Resource).includes('*')) {
+          expect(roleName).toBe('IngestKafkaRole');
+          expect(statement.Resource).toBe('*');
+          expect(statement.Action).toEqual(KAFKA_NETWORK_INTERFACE_ACTIONS);
+        }
       }
     });
+  });
 
+  describe('ingestKinesis role', () => {
     it('scopes stream reads, failure reports and log writes to their own resources', () => {
-      const bySid = new Map(ingestRoleStatements().map((s) => [s.Sid, s]));
+      const bySid = new Map(roleStatements('IngestKinesisRole').map((s) => [s.Sid, s]));
       expect(bySid.get('ReadEventStream')?.Resource).toEqual({ 'Fn::GetAtt': ['EventStream', 'Arn'] });
       expect(asArray(bySid.get('ReadEventStream')!.Action)).toEqual(
         expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream']),
@@ -285,6 +331,87 @@ describe('sls package --stage prod', () => {
         Resource: { 'Fn::GetAtt': ['IngestFailuresQueue', 'Arn'] },
       });
       expect(bySid.get('WriteOwnLogs')?.Resource).toEqual({ 'Fn::GetAtt': ['IngestKinesisLogGroup', 'Arn'] });
+    });
+  });
+
+  describe('ingestKafka', () => {
+    it('has no Kafka mapping unless the kafkaTrigger param asks for one', () => {
+      expect(mappingsOf('IngestKafkaLambdaFunction')).toEqual([]);
+    });
+
+    it('with kafkaTrigger, consumes the MSK cluster of the params from the oldest offset', () => {
+      const msk = mappingsOf('IngestKafkaLambdaFunction', kafkaTemplate).filter((m) => m.Properties.EventSourceArn !== undefined);
+      expect(msk).toHaveLength(1);
+      expect(msk[0]!.Properties).toEqual({
+        EventSourceArn: MSK_CLUSTER_PLACEHOLDER,
+        FunctionName: { 'Fn::GetAtt': ['IngestKafkaLambdaFunction', 'Arn'] },
+        Topics: ['events'],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'event-lake-prod-ingest' },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 10_000,
+        MaximumBatchingWindowInSeconds: 5,
+      });
+      expect(msk[0]!.DependsOn).toContain('IngestKafkaRole');
+    });
+
+    it('with kafkaTrigger, consumes the self-managed cluster of the params with SASL/SCRAM-512', () => {
+      const selfManaged = mappingsOf('IngestKafkaLambdaFunction', kafkaTemplate).filter((m) => m.Properties.SelfManagedEventSource !== undefined);
+      expect(selfManaged).toHaveLength(1);
+      expect(selfManaged[0]!.Properties).toEqual({
+        FunctionName: { 'Fn::GetAtt': ['IngestKafkaLambdaFunction', 'Arn'] },
+        SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: ['kafka-unset.invalid:9096'] } },
+        Topics: ['events'],
+        SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'event-lake-prod-ingest' },
+        SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: KAFKA_SECRET_PLACEHOLDER }],
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 10_000,
+        MaximumBatchingWindowInSeconds: 5,
+      });
+    });
+
+    it('has no other mapping and no partial batch response: a failed partition fails the whole batch', () => {
+      const mappings = mappingsOf('IngestKafkaLambdaFunction', kafkaTemplate);
+      expect(mappings).toHaveLength(2);
+      for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toBeUndefined();
+    });
+
+    it('runs like ingestKinesis, under its own role', () => {
+      const kafka = template.Resources.IngestKafkaLambdaFunction!.Properties;
+      const kinesis = template.Resources.IngestKinesisLambdaFunction!.Properties;
+      expect(kafka).toMatchObject({
+        Handler: 'functions/ingest-kafka/handler.handler',
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: kinesis.MemorySize,
+        Timeout: kinesis.Timeout,
+        Role: { 'Fn::GetAtt': ['IngestKafkaRole', 'Arn'] },
+      });
+      expect(kafka.Environment).toEqual(kinesis.Environment);
+    });
+  });
+
+  describe('ingestKafka role', () => {
+    it('scopes cluster, topic, group, secret and log grants to the params and its own log group', () => {
+      const bySid = new Map(roleStatements('IngestKafkaRole').map((s) => [s.Sid, s]));
+      expect(bySid.get('WriteOwnLogs')?.Resource).toEqual({ 'Fn::GetAtt': ['IngestKafkaLogGroup', 'Arn'] });
+      expect(bySid.get('DescribeMskCluster')).toMatchObject({
+        Action: ['kafka:DescribeCluster', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
+        Resource: MSK_CLUSTER_PLACEHOLDER,
+      });
+      const consume = bySid.get('ConsumeMskTopic')!;
+      expect(asArray(consume.Action).every((a) => a.startsWith('kafka-cluster:'))).toBe(true);
+      expect(asArray(consume.Resource)[0]).toBe(MSK_CLUSTER_PLACEHOLDER);
+      expect(JSON.stringify(consume.Resource)).toContain('/events');
+      expect(JSON.stringify(consume.Resource)).toContain('/event-lake-prod-ingest');
+      expect(bySid.get('ReadKafkaCredentials')).toMatchObject({
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: KAFKA_SECRET_PLACEHOLDER,
+      });
+    });
+
+    it('reads no stream and sends no failure reports: it has no Kinesis or SQS grant', () => {
+      const actions = roleStatements('IngestKafkaRole').flatMap((s) => asArray(s.Action));
+      expect(actions.filter((a) => a.startsWith('kinesis:') || a.startsWith('sqs:'))).toEqual([]);
     });
   });
 
@@ -305,6 +432,15 @@ describe('sls package --stage prod', () => {
       }
       expect(zipEntries.has('node_modules/@bokuweb/zstd-wasm/package.json')).toBe(true);
       expect(zipEntries.has('node_modules/@bokuweb/zstd-wasm/dist/common/zstd.wasm')).toBe(true);
+    });
+  });
+
+  describe('ingestKafka zip', () => {
+    it('holds its own handler bundle, with zstd.wasm next to the Parquet writer', () => {
+      expect(kafkaZipEntries.has('functions/ingest-kafka/handler.mjs')).toBe(true);
+      expect(kafkaZipEntries.has('functions/ingest-kinesis/handler.mjs')).toBe(false);
+      expect(kafkaZipEntries.has('node_modules/@bokuweb/zstd-wasm/dist/common/zstd.wasm')).toBe(true);
+      expect([...kafkaZipEntries.keys()].filter((n) => n.startsWith('node_modules/@aws-sdk/'))).toEqual([]);
     });
   });
 });
