@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEvent } from '../../../shared/envelope/kafka.js';
 import { startCuttableRelay, type CuttableRelay } from '../../support/cuttable-relay.js';
+import { lambdaContext } from '../../support/lambda-context.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
 import { pageView, purchase } from '../../support/events.js';
 import { kafkaEvent } from '../../support/kafka-events.js';
@@ -25,17 +26,7 @@ let duck: ParquetReader;
 let s3Link: CuttableRelay;
 let handler: Handler;
 
-const context = {
-  functionName: 'event-lake-test-ingestKafka',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:event-lake-test-ingestKafka',
-  memoryLimitInMB: '1024',
-  awsRequestId: '5f1c3a3e-2b8d-4c55-9a51-0c3c1e7d9a01',
-  logGroupName: '/aws/lambda/event-lake-test-ingestKafka',
-  logStreamName: '2026/11/26/[$LATEST]abcdef',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('ingestKafka');
 
 beforeAll(async () => {
   [db, s3, duck] = await Promise.all([createTestDatabase(), startS3Emulator(), openParquetReader()]);

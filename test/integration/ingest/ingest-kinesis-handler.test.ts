@@ -2,6 +2,7 @@
 // a Lambda context, answering with a partial batch response.
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../support/lambda-context.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
 import { pageView } from '../../support/events.js';
 import { kinesisEvent } from '../../support/kinesis-events.js';
@@ -17,17 +18,7 @@ let duck: ParquetReader;
 let handler: Handler;
 let s3Stopped = false;
 
-const context = {
-  functionName: 'event-lake-test-ingestKinesis',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:event-lake-test-ingestKinesis',
-  memoryLimitInMB: '1024',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/event-lake-test-ingestKinesis',
-  logStreamName: '2026/11/26/[$LATEST]abcdef',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('ingestKinesis');
 
 beforeAll(async () => {
   [db, s3, duck] = await Promise.all([createTestDatabase(), startS3Emulator(), openParquetReader()]);
