@@ -15,8 +15,10 @@ const dependencies = ingestRuntime(config, logger);
 
 async function ingestKinesis(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
   const records = sourceRecordsFromKinesis(event);
+  // Resolved first even for an empty event, so a warm-up invocation prepares the container.
+  const deps = await dependencies();
   if (records.length === 0) return { batchItemFailures: [] };
-  const { outcomes, failures } = await ingestStreamBatch(records, await dependencies(), {
+  const { outcomes, failures } = await ingestStreamBatch(records, deps, {
     lateThresholdMs: config.lateThresholdMs,
     onAggregatesPending: (batchId, error) => logger.warn('aggregates wait in the outbox for the drain', { batchId, error }),
   });

@@ -146,6 +146,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const invoker = new LambdaApiInvoker(
       new LambdaClient({ region: service.region, endpoint: endpoints.lambda, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }),
     );
+    await warmUp(mappings, invoker, options.shards);
     for (const mapping of mappings) {
       const deps = { sqs: clients.sqs, invoker, region: service.region, log: options.logBatch };
       const source =
@@ -175,6 +176,21 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await stop();
     throw error;
   }
+}
+
+/**
+ * Invokes each stream-triggered function as many times at once as its mapping can run
+ * concurrently (shards × parallelization factor), with an empty batch. serverless offline
+ * starts a worker per concurrent invocation, and a worker's cold start (bundle, wasm,
+ * connections) takes a second or more: done here, it does not land in the first minutes of
+ * traffic as a latency spike.
+ */
+async function warmUp(mappings: readonly MappingConfig[], invoker: LambdaApiInvoker, shards: number): Promise<void> {
+  await Promise.all(
+    mappings
+      .filter((m) => m.kind === 'kinesis')
+      .flatMap((m) => Array.from({ length: shards * (m.kind === 'kinesis' ? m.parallelizationFactor : 1) }, () => invoker.invoke(m.functionName, { Records: [] }))),
+  );
 }
 
 /** The Postgres schema of the local stack, unless DATABASE_URL names one itself. */
