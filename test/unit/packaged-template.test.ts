@@ -64,6 +64,7 @@ let template: CfnTemplate;
 let zipEntries: Map<string, () => Buffer>;
 let kafkaZipEntries: Map<string, () => Buffer>;
 let kafkaPackageDir: string;
+const esbuildWorkFolder = `.esbuild-package-${process.pid}`;
 /** The prod template packaged with --param=kafkaTrigger=both. */
 let kafkaTemplate: CfnTemplate;
 
@@ -122,7 +123,13 @@ beforeAll(async () => {
     Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL'),
   );
   kafkaPackageDir = await mkdtemp(join(tmpdir(), 'event-lake-package-kafka-'));
-  const options = { cwd: projectRoot, env, timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 };
+  // A build folder of its own: the e2e test's serverless offline builds into .esbuild meanwhile.
+  const options = {
+    cwd: projectRoot,
+    env: { ...env, ESBUILD_WORK_FOLDER: esbuildWorkFolder },
+    timeout: PACKAGE_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  };
   // One after the other: both builds use the project's .esbuild folder.
   await run('npx', ['sls', 'package', '--stage', 'prod', '--package', packageDir], options);
   // The same stage with both Kafka triggers turned on.
@@ -140,6 +147,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (packageDir) await rm(packageDir, { recursive: true, force: true });
   if (kafkaPackageDir) await rm(kafkaPackageDir, { recursive: true, force: true });
+  await rm(join(projectRoot, esbuildWorkFolder), { recursive: true, force: true });
 });
 
 describe('sls package --stage prod', () => {
