@@ -12,7 +12,7 @@ import { runCli } from '../shared/cli/run-cli.js';
 import { compareSeq } from '../shared/envelope/sequence.js';
 import { startDevStack } from '../shared/local/dev-stack.js';
 import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
-import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
+import { createPgPool, withSearchPath } from '../shared/stores/postgres/pg-pool.js';
 import { AGGREGATES_CHANNEL } from '../shared/aggregates/aggregate-keys.js';
 import { createRedisClient } from '../shared/stores/redis/redis-client.js';
 
@@ -38,7 +38,7 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
   const schema = `bench_local_${process.pid}`;
   const admin = createPgPool({ connectionString: DATABASE_URL });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const databaseUrl = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const databaseUrl = withSearchPath(DATABASE_URL, schema);
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-local-'));
   /** Every successful ingest invocation: how long it took and how many records it carried. */
   const invocations: { ms: number; records: number }[] = [];

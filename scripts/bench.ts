@@ -18,7 +18,7 @@ import { createParquetEncoder, type ParquetEncoder } from '../shared/lake/parque
 import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
 import { SchemaRegistry } from '../shared/schema/schema-registry.js';
 import type { EventSchemaDefinition } from '../shared/schema/types.js';
-import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
+import { createPgPool, withSearchPath } from '../shared/stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../shared/stores/postgres/migrator.js';
 import { PgBatchCommitter } from '../shared/stores/postgres/pg-batch-committer.js';
 import { PgCheckpointStore } from '../shared/stores/postgres/pg-checkpoint-store.js';
@@ -81,7 +81,7 @@ async function withBenchSchema<T>(fn: (url: string) => Promise<T>): Promise<T> {
   const schema = `bench_${process.pid}`;
   const admin = createPgPool({ connectionString: DATABASE_URL });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const url = withSearchPath(DATABASE_URL, schema);
   try {
     const pool = createPgPool({ connectionString: url });
     await migrate(pool, await loadMigrations('migrations'));

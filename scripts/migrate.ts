@@ -1,7 +1,7 @@
 // npm run migrate: applies the SQL migrations in migrations/ to DATABASE_URL.
 import { loadCliConfig } from '../shared/cli/cli-config.js';
 import { runCli } from '../shared/cli/run-cli.js';
-import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
+import { createPgPool, redactUrl } from '../shared/stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../shared/stores/postgres/migrator.js';
 
 const usage = `Usage: npm run migrate [-- --dir migrations]
@@ -16,12 +16,9 @@ await runCli({ usage, options: { dir: { type: 'string' } } }, async ({ values })
   try {
     const migrations = await loadMigrations(String(values['dir'] ?? 'migrations'));
     const report = await migrate(pool, migrations, (line) => console.log(line));
-    console.log(`${report.applied.length} applied, ${report.alreadyApplied} already applied (${redact(databaseUrl)})`);
+    console.log(`${report.applied.length} applied, ${report.alreadyApplied} already applied (${redactUrl(databaseUrl)})`);
   } finally {
     await pool.end();
   }
 });
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@');
-}

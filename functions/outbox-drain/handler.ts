@@ -8,18 +8,14 @@ import { ConfigError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { PgAggregateOutbox } from '../../shared/stores/postgres/pg-aggregate-outbox.js';
 import { createPgPool } from '../../shared/stores/postgres/pg-pool.js';
-import { createRedisClient } from '../../shared/stores/redis/redis-client.js';
-import { RedisAggregateStore } from '../../shared/stores/redis/redis-aggregate-store.js';
+import { aggregateStoreFor } from '../../shared/stores/redis/redis-aggregate-store.js';
 
 const logger = createLogger('outbox-drain');
 const config = loadConfig(process.env);
 if (config.redisUrls.length === 0) throw new ConfigError('set REDIS_URL: the outbox drain applies deltas to Redis');
 const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });
 const outbox = new PgAggregateOutbox(pool);
-const store = new RedisAggregateStore(createRedisClient({ urls: config.redisUrls, cluster: config.redisCluster }), {
-  minuteTtlSeconds: config.aggregateMinuteTtlSeconds,
-  hourTtlSeconds: config.aggregateHourTtlSeconds,
-});
+const store = aggregateStoreFor(config);
 /** Stop taking new pages this long before the Lambda timeout. */
 const SAFETY_MARGIN_MS = 10_000;
 

@@ -11,8 +11,7 @@ import { PgSchemaStore } from '../stores/postgres/pg-schema-store.js';
 import { createS3Client, S3LakeStore } from '../stores/s3/s3-lake-store.js';
 import { PgAggregateOutbox } from '../stores/postgres/pg-aggregate-outbox.js';
 import { PgAggregateSpecs } from '../stores/postgres/pg-aggregate-specs.js';
-import { createRedisClient } from '../stores/redis/redis-client.js';
-import { RedisAggregateStore } from '../stores/redis/redis-aggregate-store.js';
+import { aggregateStoreFor } from '../stores/redis/redis-aggregate-store.js';
 import type { AggregateDependencies, IngestDependencies } from './ingest-shard-batch.js';
 
 /**
@@ -52,13 +51,9 @@ async function build(config: PipelineConfig, logger: Logger): Promise<IngestDepe
 }
 
 function aggregateDependencies(config: PipelineConfig, pool: ReturnType<typeof createPgPool>): AggregateDependencies {
-  const redis = createRedisClient({ urls: config.redisUrls, cluster: config.redisCluster });
   return {
     specs: new PgAggregateSpecs(pool),
-    sink: new RedisAggregateStore(redis, {
-      minuteTtlSeconds: config.aggregateMinuteTtlSeconds,
-      hourTtlSeconds: config.aggregateHourTtlSeconds,
-    }),
+    sink: aggregateStoreFor(config),
     outbox: new PgAggregateOutbox(pool),
   };
 }

@@ -14,7 +14,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import type { Server } from 'node:http';
-import { createPgPool } from '../stores/postgres/pg-pool.js';
+import { createPgPool, withSearchPath } from '../stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../stores/postgres/migrator.js';
 import { mappingsOf, type MappingConfig } from './event-source-mappings.js';
 import { KinesisEventSource, type BatchLogEntry } from './kinesis-event-source.js';
@@ -212,7 +212,7 @@ async function prepareLocalSchema(databaseUrl: string, log: (line: string) => vo
     await admin.end();
   }
   log(`Postgres schema ${LOCAL_SCHEMA} recreated (the emulators keep nothing between runs, so neither does the metadata)`);
-  return `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${LOCAL_SCHEMA}`)}`;
+  return withSearchPath(databaseUrl, LOCAL_SCHEMA);
 }
 
 async function startFauxqs(port: number): Promise<{ close(): Promise<void> }> {

@@ -13,7 +13,7 @@ import {
 import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisMappingConfig } from './event-source-mappings.js';
-import type { InvokeResult, LambdaInvoker } from './lambda-invoker.js';
+import { invokeOrFail, type LambdaInvoker } from './lambda-invoker.js';
 
 /** Lambda's invocation payload limit (synchronous invoke): a batch is cut before it. */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -243,10 +243,7 @@ class Lane {
       const fresh = await this.dropExpired(piece.records);
       if (fresh.length === 0) continue;
       const started = Date.now();
-      // An unreachable Invoke API (offline restarting) is retried like a function error.
-      const result = await this.deps.invoker
-        .invoke(this.config.functionName, this.toEvent(fresh))
-        .catch((error: unknown): InvokeResult => ({ ok: false, error: `Invoke failed: ${(error as Error).message}` }));
+      const result = await invokeOrFail(this.deps.invoker, this.config.functionName, this.toEvent(fresh));
       this.stats.invocations += 1;
       const durationMs = Date.now() - started;
       const base = { functionKey: this.config.functionKey, source: this.label, records: fresh.length, durationMs };

@@ -35,6 +35,18 @@ export class LambdaApiInvoker implements LambdaInvoker {
   }
 }
 
+/**
+ * Invokes and turns a transport failure (an Invoke API that is down or restarting) into a
+ * failed result, so event sources retry it like a function error instead of dying.
+ *
+ * @example const result = await invokeOrFail(invoker, 'event-lake-dev-ingestKinesis', event);
+ */
+export function invokeOrFail(invoker: LambdaInvoker, functionName: string, event: unknown): Promise<InvokeResult> {
+  return invoker
+    .invoke(functionName, event)
+    .catch((error: unknown): InvokeResult => ({ ok: false, error: `Invoke failed: ${(error as Error).message}` }));
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);

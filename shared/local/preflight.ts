@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import pg from 'pg';
+import { redactUrl } from '../stores/postgres/pg-pool.js';
 import { PipelineError } from '../errors.js';
 
 /** Something the local stack needs is missing; the message says how to fix it. */
@@ -74,7 +75,7 @@ export async function checkPostgres(url: string): Promise<void> {
     await client.query('SELECT 1');
   } catch (error) {
     throw new PreflightError(
-      `PostgreSQL is not reachable at ${redact(url)}: ${describe(error)}.\n` +
+      `PostgreSQL is not reachable at ${redactUrl(url)}: ${describe(error)}.\n` +
         `  Start it (Debian: \`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\`; ` +
         'macOS: `brew services start postgresql`) or set DATABASE_URL.',
       { cause: error },
@@ -148,6 +149,3 @@ function describe(error: unknown): string {
   return e.code ?? e.errors?.[0]?.message ?? e.message;
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@');
-}

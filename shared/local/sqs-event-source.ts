@@ -6,7 +6,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { SqsMappingConfig } from './event-source-mappings.js';
 import type { BatchLogEntry } from './kinesis-event-source.js';
-import type { InvokeResult, LambdaInvoker } from './lambda-invoker.js';
+import { invokeOrFail, type LambdaInvoker } from './lambda-invoker.js';
 
 /** SQS returns at most 10 messages per ReceiveMessage call. */
 const RECEIVE_LIMIT = 10;
@@ -89,9 +89,7 @@ export class SqsEventSource {
 
   private async deliver(messages: Message[]): Promise<void> {
     const started = Date.now();
-    const result = await this.deps.invoker
-      .invoke(this.config.functionName, this.toEvent(messages))
-      .catch((error: unknown): InvokeResult => ({ ok: false, error: `Invoke failed: ${(error as Error).message}` }));
+    const result = await invokeOrFail(this.deps.invoker, this.config.functionName, this.toEvent(messages));
     this.stats.invocations += 1;
     const durationMs = Date.now() - started;
     if (!result.ok) {

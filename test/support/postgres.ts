@@ -2,7 +2,7 @@
 // can run in parallel without seeing each other's rows.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { createPgPool } from '../../shared/stores/postgres/pg-pool.js';
+import { createPgPool, withSearchPath } from '../../shared/stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../../shared/stores/postgres/migrator.js';
 
 /** Base URL of the test database; CI and the dev machine run Postgres with trust auth. */
@@ -22,8 +22,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const admin = createPgPool({ connectionString: TEST_DATABASE_URL, max: 1 });
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
-  const separator = TEST_DATABASE_URL.includes('?') ? '&' : '?';
-  const url = `${TEST_DATABASE_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const url = withSearchPath(TEST_DATABASE_URL, schema);
   const pool = createPgPool({ connectionString: url, max: 4 });
   if (options.migrate !== false) await migrate(pool, await loadMigrations('migrations'));
   return {

@@ -2,6 +2,21 @@
 // so one connection is enough, and more would exhaust RDS Proxy/Postgres at high concurrency.
 import pg from 'pg';
 
+/**
+ * The connection string with a search_path, so unqualified table names resolve in `schema`
+ * (migrations and queries are schema-agnostic; tests and the local stack use their own).
+ *
+ * @example withSearchPath('postgres://postgres@127.0.0.1:5432/test', 't_1') // '…/test?options=-c%20search_path%3Dt_1'
+ */
+export function withSearchPath(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+/** A connection string fit for logs: the password replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@');
+}
+
 /** Options of {@link createPgPool}. */
 export interface PgPoolOptions {
   readonly connectionString: string;

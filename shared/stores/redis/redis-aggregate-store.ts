@@ -1,6 +1,8 @@
 // Applies aggregate deltas to Redis (single node or cluster) with one Lua script per bucket,
 // each applying a batch id at most once, then publishes the changed metric names.
 import type { Cluster, Redis } from 'ioredis';
+import type { PipelineConfig } from '../../config.js';
+import { createRedisClient } from './redis-client.js';
 import { AGGREGATES_CHANNEL, bucketKeys } from '../../aggregates/aggregate-keys.js';
 import type { AggregateDeltas, BucketDelta } from '../../aggregates/types.js';
 import { APPLY_BUCKET_DELTA_LUA } from './apply-bucket-delta-script.js';
@@ -19,6 +21,18 @@ export interface AggregateStoreOptions {
 export interface ApplyReport {
   readonly applied: number;
   readonly alreadyApplied: number;
+}
+
+/**
+ * The store a function uses, from its validated config (Redis URLs, cluster mode, TTLs).
+ *
+ * @example const store = aggregateStoreFor(loadConfig(process.env));
+ */
+export function aggregateStoreFor(config: PipelineConfig): RedisAggregateStore {
+  return new RedisAggregateStore(createRedisClient({ urls: config.redisUrls, cluster: config.redisCluster }), {
+    minuteTtlSeconds: config.aggregateMinuteTtlSeconds,
+    hourTtlSeconds: config.aggregateHourTtlSeconds,
+  });
 }
 
 type ScriptClient = (Redis | Cluster) & {
