@@ -60,5 +60,19 @@ export class CheckpointConflictError extends RetryableError {
   }
 }
 
+/**
+ * Some events of a queue batch were committed by another delivery between our dedupe read and
+ * our commit. Retrying is safe: the retry drops them as duplicates.
+ */
+export class DuplicateEventConflictError extends RetryableError {
+  constructor(
+    readonly stream: string,
+    readonly shard: string,
+    readonly duplicates: number,
+  ) {
+    super(`${duplicates} events of this ${stream}/${shard} batch were committed meanwhile by another delivery`);
+  }
+}
+
 /** A setting is missing or invalid; raised at cold start with the variable's name. */
 export class ConfigError extends PipelineError {}

@@ -12,15 +12,20 @@ import { createS3Client, S3LakeStore } from '../stores/s3/s3-lake-store.js';
 import { PgAggregateOutbox } from '../stores/postgres/pg-aggregate-outbox.js';
 import { PgAggregateSpecs } from '../stores/postgres/pg-aggregate-specs.js';
 import { aggregateStoreFor } from '../stores/redis/redis-aggregate-store.js';
+import { PgCommittedEventIndex } from '../stores/postgres/pg-committed-event-index.js';
 import type { AggregateDependencies, IngestDependencies } from './ingest-shard-batch.js';
+import type { QueueIngestDependencies } from './ingest-queue-batch.js';
+
+/** The stores of both commit protocols (shards and the queue). */
+export type IngestRuntimeDependencies = IngestDependencies & QueueIngestDependencies;
 
 /**
  * Returns a function that resolves the container's dependencies, creating them on first call.
  *
  * @example const dependencies = ingestRuntime(config, logger); const deps = await dependencies();
  */
-export function ingestRuntime(config: PipelineConfig, logger: Logger): () => Promise<IngestDependencies> {
-  let ready: Promise<IngestDependencies> | undefined;
+export function ingestRuntime(config: PipelineConfig, logger: Logger): () => Promise<IngestRuntimeDependencies> {
+  let ready: Promise<IngestRuntimeDependencies> | undefined;
   return () => {
     ready ??= build(config, logger).catch((error: unknown) => {
       ready = undefined; // let the next invocation try again
@@ -30,11 +35,12 @@ export function ingestRuntime(config: PipelineConfig, logger: Logger): () => Pro
   };
 }
 
-async function build(config: PipelineConfig, logger: Logger): Promise<IngestDependencies> {
+async function build(config: PipelineConfig, logger: Logger): Promise<IngestRuntimeDependencies> {
   const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });
   const s3 = createS3Client({ region: config.region, endpoint: config.s3Endpoint });
   return {
     checkpoints: new PgCheckpointStore(pool),
+    committedEvents: new PgCommittedEventIndex(pool),
     committer: new PgBatchCommitter(pool),
     objects: new S3LakeStore(s3, config.lakeBucket),
     registry: new SchemaRegistry(new PgSchemaStore(pool), {

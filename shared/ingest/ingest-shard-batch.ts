@@ -3,15 +3,16 @@
 // deterministic keys → commit manifest, quarantine rows and checkpoint in one transaction.
 import { computeDeltas } from '../aggregates/compute-deltas.js';
 import type { AggregateDeltas, AggregateSpec } from '../aggregates/types.js';
-import type { QuarantinedItem, SourceRecord } from '../envelope/types.js';
+import type { SourceRecord } from '../envelope/types.js';
 import { compareSeq } from '../envelope/sequence.js';
 import { RetryableError } from '../errors.js';
 import { quarantineKey, shardKeyOf } from '../lake/object-keys.js';
+import { applyAggregates, writeLakeFiles, writeQuarantine } from './batch-writes.js';
 import type { ParquetEncoder } from '../lake/parquet-encoder.js';
 import type { SchemaRegistry } from '../schema/schema-registry.js';
 import { decodeBatch, selectFresh } from './decode-batch.js';
-import { planLakeFiles, type PlannedLakeFile } from './plan-lake-files.js';
-import type { BatchCommitter, CheckpointReader, LakeObjectWriter, ManifestEntry, QuarantineEntry } from './ports.js';
+import { planLakeFiles } from './plan-lake-files.js';
+import type { BatchCommitter, CheckpointReader, LakeObjectWriter, ManifestEntry } from './ports.js';
 
 /** Points in the protocol where a crash matters; tests inject failures there. */
 export type CommitStep = 'after-checkpoint-read' | 'after-objects-written' | 'after-commit';
@@ -121,121 +122,18 @@ export async function ingestShardBatch(
 
     const ingestedAt = (options.now ?? Date.now)();
     const files = await writeLakeFiles(plan.files, deps, ingestedAt, options.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
-    const quarantine = await writeQuarantine(quarantined, deps.objects, { stream, shard, shardKey, firstSeq, lastSeq });
+    const quarantine = await writeQuarantine(quarantined, deps.objects, (arrivalDt) => quarantineKey(stream, arrivalDt, shardKey, firstSeq, lastSeq));
     await options.onStep?.('after-objects-written');
 
-    await deps.committer.commitBatch({ stream, shard, expectedCheckpoint: checkpoint, nextCheckpoint: lastSeq, files, quarantine, aggregates });
+    const progress = { kind: 'checkpoint', expected: checkpoint, next: lastSeq } as const;
+    await deps.committer.commitBatch({ stream, shard, progress, files, quarantine, aggregates });
     await options.onStep?.('after-commit');
 
     const events = files.reduce((n, f) => n + f.recordCount, 0);
     const lateEvents = files.reduce((n, f) => n + f.lateCount, 0);
-    const applied = aggregates ? await applyAggregates(aggregates, deps.aggregates!, options) : 'off';
+    const applied = aggregates ? await applyAggregates(aggregates, deps.aggregates!, options.onAggregatesPending) : 'off';
     return { ...base, events, lateEvents, files, quarantined: quarantined.length, checkpoint: lastSeq, aggregates: applied };
   } catch (cause) {
     throw new BatchIngestError(retryFrom, { cause });
   }
-}
-
-/**
- * Applies committed deltas to Redis. Never fails the batch: the lake is already committed,
- * and deltas that do not reach Redis wait in the outbox for the drain (applied once by id).
- */
-async function applyAggregates(
-  deltas: AggregateDeltas,
-  aggregates: AggregateDependencies,
-  options: IngestOptions,
-): Promise<'applied' | 'pending'> {
-  if (deltas.buckets.length === 0) return 'applied';
-  try {
-    await aggregates.sink.apply(deltas);
-    await aggregates.outbox.markApplied(deltas.batchId);
-    return 'applied';
-  } catch (error) {
-    options.onAggregatesPending?.(deltas.batchId, error);
-    return 'pending';
-  }
-}
-
-async function writeLakeFiles(
-  planned: readonly PlannedLakeFile[],
-  deps: IngestDependencies,
-  ingestedAt: number,
-  concurrency: number,
-): Promise<ManifestEntry[]> {
-  return mapWithConcurrency(planned, concurrency, async (file) => {
-    const body = deps.encoder.encode(file.events, file.columns, ingestedAt);
-    await deps.objects.putObject(file.key, body, 'application/vnd.apache.parquet');
-    return {
-      key: file.key,
-      partition: file.partition,
-      stream: file.events[0]!.stream,
-      shard: file.events[0]!.shard,
-      firstSeq: file.firstSeq,
-      lastSeq: file.lastSeq,
-      recordCount: file.events.length,
-      byteSize: body.byteLength,
-      minEventTs: file.minEventTs,
-      maxEventTs: file.maxEventTs,
-      lateCount: file.lateCount,
-      schemaVersions: file.schemaVersions,
-    };
-  });
-}
-
-/** Writes one NDJSON object with every quarantined item of the batch; returns its rows. */
-async function writeQuarantine(
-  items: readonly QuarantinedItem[],
-  objects: LakeObjectWriter,
-  batch: { stream: string; shard: string; shardKey: string; firstSeq: string; lastSeq: string },
-): Promise<QuarantineEntry[]> {
-  if (items.length === 0) return [];
-  const arrivalDt = new Date(items[0]!.record.arrivalTs).toISOString().slice(0, 10);
-  const objectKey = quarantineKey(batch.stream, arrivalDt, batch.shardKey, batch.firstSeq, batch.lastSeq);
-  const recordsWithData = new Set<SourceRecord>();
-  const lines = items.map((item) => {
-    const firstOfRecord = !recordsWithData.has(item.record);
-    recordsWithData.add(item.record);
-    return JSON.stringify({
-      origin: item.record.origin,
-      stream: item.record.stream,
-      shard: item.record.shard,
-      seq: item.record.seq,
-      subIndex: item.subIndex,
-      arrivalTs: item.record.arrivalTs,
-      source: item.source,
-      code: item.code,
-      reason: item.reason,
-      fragment: item.fragment,
-      // The raw record (base64), once per record however many of its events failed, so a
-      // replay can re-decode it exactly; the fragment alone may be truncated.
-      data: firstOfRecord ? item.record.dataBase64 : null,
-    });
-  });
-  await objects.putObject(objectKey, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson');
-  return items.map((item, line) => ({
-    objectKey,
-    line,
-    origin: item.record.origin,
-    stream: item.record.stream,
-    shard: item.record.shard,
-    seq: item.record.seq,
-    subIndex: item.subIndex,
-    source: item.source,
-    code: item.code,
-    reason: item.reason,
-    arrivalTs: item.record.arrivalTs,
-  }));
-}
-
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }

@@ -3,14 +3,23 @@
 import type { EventEnvelope, QuarantinedItem } from '../envelope/types.js';
 import { compareSeq } from '../envelope/sequence.js';
 import { PermanentRecordError } from '../errors.js';
-import { lakeFileKey } from '../lake/object-keys.js';
+import { lakeFileKey, lakeFileKeyOf } from '../lake/object-keys.js';
 import { isLate, partitionKeyFor, type LakePartition } from '../lake/partition.js';
 
-const HOUR_MS = 3_600_000;
 import { mergePayloadColumns } from '../schema/payload-columns.js';
 import type { CompiledSchema } from '../schema/schema-registry.js';
 import type { PayloadColumn } from '../schema/types.js';
 import { quarantineItem } from './decode-batch.js';
+
+const HOUR_MS = 3_600_000;
+
+/** How the planner names files: by the shard and each file's sequence range, or one given stem. */
+export interface PlanOptions {
+  readonly shardKey: string;
+  readonly lateThresholdMs: number;
+  /** Names every file of the batch `<stem>.parquet` in its partition (the queue's batches). */
+  readonly fileStem?: string;
+}
 
 /** What the planner needs to know about schemas. */
 export interface SchemaLookup {
@@ -48,7 +57,7 @@ export interface LakeFilePlan {
 export function planLakeFiles(
   events: readonly EventEnvelope[],
   schemas: SchemaLookup,
-  options: { shardKey: string; lateThresholdMs: number },
+  options: PlanOptions,
 ): LakeFilePlan {
   const quarantined: QuarantinedItem[] = [];
   const groups = new Map<string, { partition: LakePartition; events: EventEnvelope[]; schemas: Set<CompiledSchema> }>();
@@ -87,7 +96,7 @@ function toPlannedFile(
   partition: LakePartition,
   events: EventEnvelope[],
   schemas: CompiledSchema[],
-  options: { shardKey: string; lateThresholdMs: number },
+  options: PlanOptions,
 ): PlannedLakeFile {
   let firstSeq = events[0]!.seq;
   let lastSeq = firstSeq;
@@ -104,7 +113,7 @@ function toPlannedFile(
   // Newest version first, so its field order and types lead the merged layout.
   const ordered = schemas.sort((a, b) => b.version - a.version);
   return {
-    key: lakeFileKey(partition, options.shardKey, firstSeq, lastSeq),
+    key: options.fileStem ? lakeFileKeyOf(partition, options.fileStem) : lakeFileKey(partition, options.shardKey, firstSeq, lastSeq),
     partition,
     events,
     columns: mergePayloadColumns(ordered.map((s) => s.columns)),

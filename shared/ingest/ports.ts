@@ -48,16 +48,45 @@ export interface QuarantineEntry {
 export interface BatchCommit {
   readonly stream: string;
   readonly shard: string;
-  /** The checkpoint read before processing; the commit fails if it moved meanwhile. */
-  readonly expectedCheckpoint: string | null;
-  readonly nextCheckpoint: string;
+  /** What marks the batch's records as done: the shard checkpoint, or the queue's event ids. */
+  readonly progress: CommitProgress;
   readonly files: readonly ManifestEntry[];
   readonly quarantine: readonly QuarantineEntry[];
   /** The batch's aggregate deltas, written to the outbox in the same transaction. */
   readonly aggregates?: AggregateDeltas;
 }
 
-/** Commits manifest rows, quarantine rows and the checkpoint atomically (compare-and-set). */
+/**
+ * A shard advances its checkpoint by compare-and-set from the value read before processing
+ * (the commit fails if it moved meanwhile). The queue has no order: it records the event
+ * ids it committed, and the commit fails if another delivery committed one of them first.
+ */
+export type CommitProgress =
+  | { readonly kind: 'checkpoint'; readonly expected: string | null; readonly next: string }
+  | { readonly kind: 'event-ids'; readonly events: readonly EventKey[] };
+
+/** An event's identity for deduplication: the producer's event id, unique per source. */
+export interface EventKey {
+  readonly source: string;
+  readonly eventId: string;
+}
+
+/** Commits manifest rows, quarantine rows, the outbox row and the progress atomically. */
 export interface BatchCommitter {
   commitBatch(commit: BatchCommit): Promise<void>;
+}
+
+/** Finds which events the queue consumer already committed (within the dedupe window). */
+export interface CommittedEventIndex {
+  /** The keys, as `source + '\u0000' + eventId`, of those already committed. */
+  findCommitted(events: readonly EventKey[]): Promise<Set<string>>;
+}
+
+/**
+ * The string form of an event key, as {@link CommittedEventIndex.findCommitted} returns it.
+ *
+ * @example eventKeyString('acme', 'e1') // 'acme\u0000e1'
+ */
+export function eventKeyString(source: string, eventId: string): string {
+  return `${source}\u0000${eventId}`;
 }

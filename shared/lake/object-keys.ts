@@ -20,15 +20,35 @@ export function shardKeyOf(stream: string, shard: string): string {
  * // 'events/source=web/event_type=page_view/dt=2026-11-26/hour=09/s.shardId-0-1-9.parquet'
  */
 export function lakeFileKey(partition: LakePartition, shardKey: string, firstSeq: string, lastSeq: string): string {
+  return lakeFileKeyOf(partition, shardFileStem(shardKey, firstSeq, lastSeq));
+}
+
+/**
+ * The key of a lake file by its name without extension (the stem). A shard's files are named
+ * by sequence range; the queue's, which has no order, by a digest of the events they hold.
+ *
+ * @example lakeFileKeyOf(partition, 'q.ingest-3f9a…') // 'events/source=…/hour=09/q.ingest-3f9a….parquet'
+ */
+export function lakeFileKeyOf(partition: LakePartition, stem: string): string {
   return (
     `${EVENTS_PREFIX}source=${partition.source}/event_type=${partition.eventType}` +
-    `/dt=${partition.dt}/hour=${partition.hour}/${shardKey}-${firstSeq}-${lastSeq}.parquet`
+    `/dt=${partition.dt}/hour=${partition.hour}/${stem}.parquet`
   );
+}
+
+/** The file stem of a shard's batch: its shard key and sequence range. */
+export function shardFileStem(shardKey: string, firstSeq: string, lastSeq: string): string {
+  return `${shardKey}-${firstSeq}-${lastSeq}`;
 }
 
 /** The key of the NDJSON object holding the quarantined items of one batch, by arrival date. */
 export function quarantineKey(stream: string, arrivalDt: string, shardKey: string, firstSeq: string, lastSeq: string): string {
-  return `${QUARANTINE_PREFIX}stream=${stream}/dt=${arrivalDt}/${shardKey}-${firstSeq}-${lastSeq}.ndjson`;
+  return quarantineKeyOf(stream, arrivalDt, shardFileStem(shardKey, firstSeq, lastSeq));
+}
+
+/** The key of a batch's quarantine object by its file stem (see {@link lakeFileKeyOf}). */
+export function quarantineKeyOf(stream: string, arrivalDt: string, stem: string): string {
+  return `${QUARANTINE_PREFIX}stream=${stream}/dt=${arrivalDt}/${stem}.ndjson`;
 }
 
 const LAKE_KEY = /^events\/source=([^/]+)\/event_type=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/[^/]+\.parquet$/;

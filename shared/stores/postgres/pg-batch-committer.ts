@@ -1,8 +1,9 @@
 // Commits a batch in one Postgres transaction: manifest rows, quarantine rows, the aggregate
-// outbox row and the shard checkpoint (compare-and-set). Either all of it is visible or none.
+// outbox row and the progress (the shard checkpoint by compare-and-set, or the queue's event
+// ids by unique key). Either all of it is visible or none.
 import type pg from 'pg';
-import { CheckpointConflictError } from '../../errors.js';
-import type { BatchCommit, BatchCommitter } from '../../ingest/ports.js';
+import { CheckpointConflictError, DuplicateEventConflictError } from '../../errors.js';
+import type { BatchCommit, BatchCommitter, EventKey } from '../../ingest/ports.js';
 
 const INSERT_LAKE_FILES = `
 INSERT INTO lake_files (dt, hour, source, event_type, key, stream, shard, first_seq, last_seq,
@@ -35,7 +36,8 @@ export class PgBatchCommitter implements BatchCommitter {
     try {
       await client.query('BEGIN');
       const months = await this.ensurePartitions(client, commit);
-      await advanceCheckpoint(client, commit);
+      if (commit.progress.kind === 'checkpoint') await advanceCheckpoint(client, commit, commit.progress);
+      else await recordEventIds(client, commit, commit.progress.events);
       if (commit.files.length > 0) await insertLakeFiles(client, commit);
       if (commit.quarantine.length > 0) await insertQuarantine(client, commit);
       if (commit.aggregates && commit.aggregates.buckets.length > 0) {
@@ -67,8 +69,11 @@ export class PgBatchCommitter implements BatchCommitter {
   }
 }
 
-async function advanceCheckpoint(client: pg.PoolClient, commit: BatchCommit): Promise<void> {
-  const { stream, shard, expectedCheckpoint, nextCheckpoint } = commit;
+async function advanceCheckpoint(
+  client: pg.PoolClient,
+  { stream, shard }: BatchCommit,
+  { expected: expectedCheckpoint, next: nextCheckpoint }: { expected: string | null; next: string },
+): Promise<void> {
   const result =
     expectedCheckpoint === null
       ? await client.query(
@@ -80,6 +85,17 @@ async function advanceCheckpoint(client: pg.PoolClient, commit: BatchCommit): Pr
           [stream, shard, nextCheckpoint, expectedCheckpoint],
         );
   if (result.rowCount !== 1) throw new CheckpointConflictError(stream, shard, expectedCheckpoint);
+}
+
+/** Another delivery of the same events committing first makes this one fail and retry. */
+async function recordEventIds(client: pg.PoolClient, { stream, shard }: BatchCommit, events: readonly EventKey[]): Promise<void> {
+  if (events.length === 0) return;
+  const result = await client.query(
+    `INSERT INTO queue_event_ids (source, event_id)
+     SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (source, event_id) DO NOTHING`,
+    [events.map((e) => e.source), events.map((e) => e.eventId)],
+  );
+  if (result.rowCount !== events.length) throw new DuplicateEventConflictError(stream, shard, events.length - (result.rowCount ?? 0));
 }
 
 async function insertLakeFiles(client: pg.PoolClient, commit: BatchCommit): Promise<void> {

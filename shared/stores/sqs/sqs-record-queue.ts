@@ -1,0 +1,100 @@
+// The ingest queue over the AWS SDK v3: SendMessageBatch under SQS's entry and byte limits,
+// several calls in flight, and entries that failed on SQS's side retried with backoff, so
+// either every message is on the queue or the caller gets a RetryableError.
+import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { RetryableError } from '../../errors.js';
+import { fullJitterBackoff } from '../../producer/backoff.js';
+import { groupIntoBatches } from '../../webhook/pack-queue-messages.js';
+import type { QueueMessage, RecordQueue } from '../../webhook/ports.js';
+
+/** Names of the message attributes the queue consumer reads. */
+export const QUEUE_ATTRIBUTES = { source: 'source', requestId: 'request_id', receivedAt: 'received_at' } as const;
+
+/** Options of {@link SqsRecordQueue}. */
+export interface SqsRecordQueueOptions {
+  /** The queue's message size limit; a SendMessageBatch call carries at most this much in total. */
+  readonly maxMessageBytes: number;
+  readonly concurrency?: number;
+  readonly maxAttempts?: number;
+  readonly random?: () => number;
+}
+
+/** @example await new SqsRecordQueue(sqs, () => queueUrl, { maxMessageBytes: 262_144 }).enqueue(messages); */
+export class SqsRecordQueue implements RecordQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: () => Promise<string>,
+    private readonly options: SqsRecordQueueOptions,
+  ) {}
+
+  async enqueue(messages: readonly QueueMessage[]): Promise<void> {
+    const url = await this.queueUrl();
+    const entries = messages.map((m, i) => {
+      const attributes = messageAttributes(m);
+      return { id: String(i), body: m.body, attributes, bytes: Buffer.byteLength(m.body) + attributesBytes(attributes) };
+    });
+    const batches = groupIntoBatches(entries, this.options.maxMessageBytes);
+    let next = 0;
+    const workers = Array.from({ length: Math.min(this.options.concurrency ?? 4, batches.length) }, async () => {
+      while (next < batches.length) await this.sendWithRetries(url, batches[next++]!);
+    });
+    await Promise.all(workers);
+  }
+
+  private async sendWithRetries(url: string, batch: readonly BatchEntry[]): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let pending = batch;
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(fullJitterBackoff(attempt - 1, this.options.random ?? Math.random, { baseMs: 50, maxMs: 1_000 }));
+      try {
+        const result = await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: pending.map((e) => ({ Id: e.id, MessageBody: e.body, MessageAttributes: e.attributes })),
+          }),
+        );
+        const failed = result.Failed ?? [];
+        // A sender fault (e.g. a message too large) will fail the same way every time.
+        const senderFault = failed.find((f) => f.SenderFault);
+        if (senderFault) throw new Error(`SQS refused a message: ${senderFault.Code}: ${senderFault.Message}`);
+        if (failed.length === 0) return;
+        const failedIds = new Set(failed.map((f) => f.Id));
+        pending = pending.filter((e) => failedIds.has(e.id));
+        lastProblem = `${failed.length} entries failed: ${failed[0]!.Code}`;
+      } catch (error) {
+        if ((error as Error).message.startsWith('SQS refused')) throw error;
+        lastProblem = (error as Error).message;
+      }
+    }
+    throw new RetryableError(`SendMessageBatch still failing after ${maxAttempts} attempts: ${lastProblem}`);
+  }
+}
+
+interface BatchEntry {
+  readonly id: string;
+  readonly body: string;
+  readonly attributes: Record<string, MessageAttributeValue>;
+  readonly bytes: number;
+}
+
+function messageAttributes(message: QueueMessage): Record<string, MessageAttributeValue> {
+  return {
+    [QUEUE_ATTRIBUTES.source]: { DataType: 'String', StringValue: message.source },
+    [QUEUE_ATTRIBUTES.requestId]: { DataType: 'String', StringValue: message.requestId },
+    [QUEUE_ATTRIBUTES.receivedAt]: { DataType: 'Number', StringValue: String(message.receivedAt) },
+  };
+}
+
+/** SQS counts each attribute's name, type and value towards the message size. */
+function attributesBytes(attributes: Record<string, MessageAttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

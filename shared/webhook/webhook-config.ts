@@ -1,0 +1,75 @@
+// The partner webhook's settings, read and validated once at cold start.
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { SQS_DEFAULT_MAX_MESSAGE_BYTES } from './pack-queue-messages.js';
+
+/** Room kept in each queue message for its attributes (source, request id, time). */
+const ATTRIBUTE_RESERVE_BYTES = 1_024;
+
+const configSchema = z
+  .object({
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    DATABASE_URL: z
+      .string()
+      .min(1, 'set DATABASE_URL to the Postgres connection string (RDS Proxy in AWS)')
+      .refine((v) => /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres://'),
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    INGEST_QUEUE_NAME: z.string().min(1, 'set INGEST_QUEUE_NAME to the partner ingest queue'),
+    /** The service signing key itself (local stack, tests), or… */
+    PARTNER_SIGNING_KEY: z.string().trim().default(''),
+    /** …the SSM SecureString parameter holding it (deployed stages). */
+    PARTNER_SIGNING_KEY_PARAMETER: z.string().trim().default(''),
+    WEBHOOK_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
+    WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(5_242_880).default(5_242_880),
+    QUEUE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(SQS_DEFAULT_MAX_MESSAGE_BYTES),
+    IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+    AWS_LAMBDA_FUNCTION_TIMEOUT: z.coerce.number().int().positive().optional(),
+  })
+  .refine((e) => e.PARTNER_SIGNING_KEY !== '' || e.PARTNER_SIGNING_KEY_PARAMETER !== '', {
+    message: 'set PARTNER_SIGNING_KEY_PARAMETER (an SSM SecureString name) or, locally, PARTNER_SIGNING_KEY',
+    path: ['PARTNER_SIGNING_KEY_PARAMETER'],
+  })
+  .refine((e) => e.PARTNER_SIGNING_KEY === '' || e.PARTNER_SIGNING_KEY.length >= 32, {
+    message: 'PARTNER_SIGNING_KEY must be at least 32 characters (e.g. openssl rand -base64 32)',
+    path: ['PARTNER_SIGNING_KEY'],
+  });
+
+/** The validated settings of the webhook function. */
+export interface WebhookConfig {
+  readonly region: string;
+  readonly databaseUrl: string;
+  readonly statementTimeoutMs: number;
+  readonly queueName: string;
+  readonly signingKey: { readonly value: string } | { readonly parameter: string };
+  readonly replayWindowSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly maxMessageBytes: number;
+  readonly maxMessageBodyBytes: number;
+  readonly idempotencyRetentionSeconds: number;
+}
+
+/**
+ * Parses the environment; throws {@link ConfigError} naming each bad variable.
+ *
+ * @example const config = loadWebhookConfig(process.env);
+ */
+export function loadWebhookConfig(env: Record<string, string | undefined>): WebhookConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    region: e.AWS_REGION,
+    databaseUrl: e.DATABASE_URL,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    queueName: e.INGEST_QUEUE_NAME,
+    signingKey: e.PARTNER_SIGNING_KEY !== '' ? { value: e.PARTNER_SIGNING_KEY } : { parameter: e.PARTNER_SIGNING_KEY_PARAMETER },
+    replayWindowSeconds: e.WEBHOOK_REPLAY_WINDOW_SECONDS,
+    maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+    maxMessageBytes: e.QUEUE_MAX_MESSAGE_BYTES,
+    maxMessageBodyBytes: e.QUEUE_MAX_MESSAGE_BYTES - ATTRIBUTE_RESERVE_BYTES,
+    idempotencyRetentionSeconds: Math.round(e.IDEMPOTENCY_RETENTION_HOURS * 3600),
+  });
+}

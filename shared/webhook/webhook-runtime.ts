@@ -1,0 +1,71 @@
+// Builds the webhook's stores once per container, at first use: the Postgres pool, the
+// partner directory (with the signing key from SSM in AWS), idempotency and the queue.
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { ConfigError } from '../errors.js';
+import { createPgPool } from '../stores/postgres/pg-pool.js';
+import { PgIdempotencyStore } from '../stores/postgres/pg-idempotency-store.js';
+import { PgPartnerDirectory } from '../stores/postgres/pg-partner-directory.js';
+import { SqsRecordQueue } from '../stores/sqs/sqs-record-queue.js';
+import type { WebhookDependencies, WebhookSettings } from './accept-partner-batch.js';
+import type { WebhookConfig } from './webhook-config.js';
+
+/** A pending claim older than this belongs to a request that died: longer than the function timeout. */
+const ABANDONED_CLAIM_SECONDS = 60;
+const MAX_LISTED_REJECTIONS = 1_000;
+
+/**
+ * The webhook's settings from its config.
+ *
+ * @example acceptPartnerBatch(request, await dependencies(), webhookSettings(config))
+ */
+export function webhookSettings(config: WebhookConfig): WebhookSettings {
+  return {
+    replayWindowSeconds: config.replayWindowSeconds,
+    maxBodyBytes: config.maxBodyBytes,
+    maxMessageBodyBytes: config.maxMessageBodyBytes,
+    maxListedRejections: MAX_LISTED_REJECTIONS,
+  };
+}
+
+/**
+ * Returns a function that resolves the container's webhook stores, creating them on first call.
+ *
+ * @example const dependencies = webhookRuntime(config); const deps = await dependencies();
+ */
+export function webhookRuntime(config: WebhookConfig): () => Promise<WebhookDependencies> {
+  let ready: Promise<WebhookDependencies> | undefined;
+  return () => {
+    ready ??= build(config).catch((error: unknown) => {
+      ready = undefined; // let the next invocation try again
+      throw error;
+    });
+    return ready;
+  };
+}
+
+async function build(config: WebhookConfig): Promise<WebhookDependencies> {
+  const signingKey = await resolveSigningKey(config);
+  const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs, applicationName: 'event-lake-webhook' });
+  const sqs = new SQSClient({ region: config.region });
+  let queueUrl: Promise<string> | undefined;
+  const resolveQueueUrl = (): Promise<string> => {
+    queueUrl ??= sqs.send(new GetQueueUrlCommand({ QueueName: config.queueName })).then((r) => r.QueueUrl!);
+    queueUrl.catch(() => (queueUrl = undefined));
+    return queueUrl;
+  };
+  return {
+    partners: new PgPartnerDirectory(pool, signingKey),
+    idempotency: new PgIdempotencyStore(pool, { retentionSeconds: config.idempotencyRetentionSeconds, abandonAfterSeconds: ABANDONED_CLAIM_SECONDS }),
+    queue: new SqsRecordQueue(sqs, resolveQueueUrl, { maxMessageBytes: config.maxMessageBytes }),
+  };
+}
+
+async function resolveSigningKey(config: WebhookConfig): Promise<string> {
+  if ('value' in config.signingKey) return config.signingKey.value;
+  const value = await getParameter(config.signingKey.parameter, { decrypt: true, maxAge: 300 });
+  if (!value || value.length < 32) {
+    throw new ConfigError(`SSM parameter ${config.signingKey.parameter} must hold a signing key of at least 32 characters`);
+  }
+  return value;
+}
