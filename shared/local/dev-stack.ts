@@ -16,6 +16,7 @@ import { buildApp } from 'fauxqs';
 import type { Server } from 'node:http';
 import { createPgPool, withSearchPath } from '../stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../stores/postgres/migrator.js';
+import { localSigningKey, seedDemoPartner } from './demo-partner.js';
 import { mappingsOf, type MappingConfig } from './event-source-mappings.js';
 import { KinesisEventSource, type BatchLogEntry } from './kinesis-event-source.js';
 import { startKinesisEmulatorThread } from './kinesis-emulator-thread.js';
@@ -60,6 +61,8 @@ export interface StackFile {
   readonly postgresUrl: string;
   readonly redisUrl: string;
   readonly kafka: { enabled: boolean; reason: string };
+  /** The partner to POST to the webhook as, with its signing secret. */
+  readonly demoPartner: { id: string; secret: string; url: string };
 }
 
 /** A running stack. */
@@ -135,9 +138,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       provisionLocalResources(service.resources, clients, { region: service.region, onDemandShards: options.shards }),
       migrateDatabase(databaseUrl),
     ]);
+    const signingKey = localSigningKey(options.stateDir);
+    const demoPartner = await seedDemoPartner(databaseUrl, signingKey);
 
     options.log('starting serverless offline…');
-    const offline = await startOffline({ ...options, databaseUrl }, service, ports, endpoints);
+    const offline = await startOffline({ ...options, databaseUrl }, service, ports, endpoints, signingKey);
     children.push(offline.pid!);
     writePidFile();
     stoppers.push(() => stopChild(offline));
@@ -157,7 +162,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       stoppers.push(() => source.stop());
     }
 
-    const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl });
+    const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl }, demoPartner);
     writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`);
     const kill = () => {
       for (const pid of children) {
@@ -216,7 +221,9 @@ async function prepareLocalSchema(databaseUrl: string, log: (line: string) => vo
 }
 
 async function startFauxqs(port: number): Promise<{ close(): Promise<void> }> {
-  const app = buildApp({ logger: false, host: HOST });
+  // No `host` option: it only names queue URLs (sqs.<region>.<host>), and an IP there makes
+  // URLs the SDK cannot parse; listen() below binds to 127.0.0.1.
+  const app = buildApp({ logger: false });
   await app.listen({ port, host: HOST });
   return { close: () => app.close() };
 }
@@ -265,6 +272,7 @@ async function startOffline(
   service: ServiceDescription,
   ports: Record<keyof typeof DEFAULT_PORTS, number>,
   endpoints: { kinesis: string; s3: string; sqs: string; dynamodb: string; lambda: string },
+  partnerSigningKey: string,
 ): Promise<ChildProcess> {
   const child = spawn(
     'node_modules/.bin/sls',
@@ -287,6 +295,8 @@ async function startOffline(
         AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
         AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // Resolved by serverless.yml's dev params into the webhook's environment.
+        PARTNER_SIGNING_KEY: partnerSigningKey,
       },
     },
   );
@@ -350,6 +360,7 @@ function stackFileOf(
   endpoints: StackFile['endpoints'],
   ports: Record<keyof typeof DEFAULT_PORTS, number>,
   options: DevStackOptions,
+  demoPartner: { id: string; secret: string },
 ): StackFile {
   const all = [...resources.values()];
   const ofType = (type: string) => all.filter((r) => r.type === type);
@@ -372,6 +383,7 @@ function stackFileOf(
     },
     postgresUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
+    demoPartner: { ...demoPartner, url: `http://${HOST}:${ports.http}/v1/ingest/${demoPartner.id}` },
     kafka: kafkaBrokers
       ? { enabled: false, reason: `KAFKA_BROKERS is set (${kafkaBrokers}) but the Kafka trigger is not built yet` }
       : { enabled: false, reason: 'off: set KAFKA_BROKERS to consume Kafka topics' },

@@ -1,13 +1,12 @@
 // Builds the webhook's stores once per container, at first use: the Postgres pool, the
 // partner directory (with the signing key from SSM in AWS), idempotency and the queue.
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { ConfigError } from '../errors.js';
 import { createPgPool } from '../stores/postgres/pg-pool.js';
 import { PgIdempotencyStore } from '../stores/postgres/pg-idempotency-store.js';
 import { PgPartnerDirectory } from '../stores/postgres/pg-partner-directory.js';
 import { SqsRecordQueue } from '../stores/sqs/sqs-record-queue.js';
 import type { WebhookDependencies, WebhookSettings } from './accept-partner-batch.js';
+import { resolveSigningKey } from './signing-key.js';
 import type { WebhookConfig } from './webhook-config.js';
 
 /** A pending claim older than this belongs to a request that died: longer than the function timeout. */
@@ -45,7 +44,7 @@ export function webhookRuntime(config: WebhookConfig): () => Promise<WebhookDepe
 }
 
 async function build(config: WebhookConfig): Promise<WebhookDependencies> {
-  const signingKey = await resolveSigningKey(config);
+  const signingKey = await resolveSigningKey(config.signingKey);
   const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs, applicationName: 'event-lake-webhook' });
   const sqs = new SQSClient({ region: config.region });
   let queueUrl: Promise<string> | undefined;
@@ -59,13 +58,4 @@ async function build(config: WebhookConfig): Promise<WebhookDependencies> {
     idempotency: new PgIdempotencyStore(pool, { retentionSeconds: config.idempotencyRetentionSeconds, abandonAfterSeconds: ABANDONED_CLAIM_SECONDS }),
     queue: new SqsRecordQueue(sqs, resolveQueueUrl, { maxMessageBytes: config.maxMessageBytes }),
   };
-}
-
-async function resolveSigningKey(config: WebhookConfig): Promise<string> {
-  if ('value' in config.signingKey) return config.signingKey.value;
-  const value = await getParameter(config.signingKey.parameter, { decrypt: true, maxAge: 300 });
-  if (!value || value.length < 32) {
-    throw new ConfigError(`SSM parameter ${config.signingKey.parameter} must hold a signing key of at least 32 characters`);
-  }
-  return value;
 }

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
+import { queueNameOf, sourceRecordsFromSqs } from '../../../shared/envelope/sqs.js';
+
+const documented = JSON.parse(readFileSync('test/fixtures/sqs/documented-event.json', 'utf8')) as SQSEvent;
+
+describe('sourceRecordsFromSqs', () => {
+  it('maps each message to a record of its queue, sequenced by message id', () => {
+    const records = sourceRecordsFromSqs(documented);
+    expect(records.map(({ dataBase64: _data, ...r }) => r)).toEqual([
+      { origin: 'sqs', stream: 'event-lake-prod-partner-ingest', shard: 'event-lake-prod-partner-ingest', seq: '059f36b4-87a3-44ab-83d2-661975830a7d', arrivalTs: 1795687199990 },
+      // No received_at attribute (e.g. a message sent by another producer): SentTimestamp.
+      { origin: 'sqs', stream: 'event-lake-prod-partner-ingest', shard: 'event-lake-prod-partner-ingest', seq: '2e1424d4-f796-459a-8184-9c92662be6da', arrivalTs: 1795687202000 },
+    ]);
+  });
+
+  it('decodes the NDJSON body of a message into one envelope per line', () => {
+    const { events, quarantined } = decodeBatch(sourceRecordsFromSqs(documented));
+    expect(quarantined).toEqual([]);
+    expect(events.map((e) => [e.eventId, e.subIndex, e.source])).toEqual([
+      ['sqs-evt-1', 0, 'acme'],
+      ['sqs-evt-2', 1, 'acme'],
+      ['sqs-evt-3', 0, 'acme'],
+    ]);
+  });
+
+  it('reads the queue name from the end of the ARN', () => {
+    expect(queueNameOf('arn:aws:sqs:eu-west-1:123456789012:q-1')).toBe('q-1');
+  });
+});
