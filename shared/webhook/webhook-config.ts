@@ -23,7 +23,9 @@ const configSchema = z
     WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(5_242_880).default(5_242_880),
     QUEUE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(SQS_DEFAULT_MAX_MESSAGE_BYTES),
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
-    AWS_LAMBDA_FUNCTION_TIMEOUT: z.coerce.number().int().positive().optional(),
+    /** Local stack only: the SQS emulator. Passed to the client explicitly: the SDK otherwise
+     * sends to the host named in the queue URL, which an emulator may not make resolvable. */
+    AWS_ENDPOINT_URL_SQS: z.string().trim().optional(),
   })
   .refine((e) => e.PARTNER_SIGNING_KEY !== '' || e.PARTNER_SIGNING_KEY_PARAMETER !== '', {
     message: 'set PARTNER_SIGNING_KEY_PARAMETER (an SSM SecureString name) or, locally, PARTNER_SIGNING_KEY',
@@ -40,6 +42,7 @@ export interface WebhookConfig {
   readonly databaseUrl: string;
   readonly statementTimeoutMs: number;
   readonly queueName: string;
+  readonly sqsEndpoint: string | undefined;
   readonly signingKey: { readonly value: string } | { readonly parameter: string };
   readonly replayWindowSeconds: number;
   readonly maxBodyBytes: number;
@@ -65,6 +68,7 @@ export function loadWebhookConfig(env: Record<string, string | undefined>): Webh
     databaseUrl: e.DATABASE_URL,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     queueName: e.INGEST_QUEUE_NAME,
+    sqsEndpoint: e.AWS_ENDPOINT_URL_SQS || undefined,
     signingKey: e.PARTNER_SIGNING_KEY !== '' ? { value: e.PARTNER_SIGNING_KEY } : { parameter: e.PARTNER_SIGNING_KEY_PARAMETER },
     replayWindowSeconds: e.WEBHOOK_REPLAY_WINDOW_SECONDS,
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,

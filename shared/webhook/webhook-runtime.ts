@@ -46,7 +46,7 @@ export function webhookRuntime(config: WebhookConfig): () => Promise<WebhookDepe
 async function build(config: WebhookConfig): Promise<WebhookDependencies> {
   const signingKey = await resolveSigningKey(config.signingKey);
   const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs, applicationName: 'event-lake-webhook' });
-  const sqs = new SQSClient({ region: config.region });
+  const sqs = new SQSClient({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
   let queueUrl: Promise<string> | undefined;
   const resolveQueueUrl = (): Promise<string> => {
     queueUrl ??= sqs.send(new GetQueueUrlCommand({ QueueName: config.queueName })).then((r) => r.QueueUrl!);
