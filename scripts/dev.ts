@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 import { runCli, UsageError } from '../shared/cli/run-cli.js';
 import { DEFAULT_PORTS, startDevStack, type DevStack } from '../shared/local/dev-stack.js';
+import { parseKafkaSettings } from '../shared/local/kafka-settings.js';
 import { BatchSummary, formatBatch, SUMMARY_EVERY_MS } from '../shared/local/batch-summary.js';
 
 /** Signals closer together than this count as one. */
@@ -23,13 +24,17 @@ endpoint and resource name, prints one "ready" line, runs until Ctrl-C or SIGTER
   --stage S           serverless.yml stage to run (default dev)
   --shards N          shards of on-demand streams (default 4)
   --port-offset N     add N to every port (defaults: S3/SQS ${DEFAULT_PORTS.s3AndSqs}, Kinesis ${DEFAULT_PORTS.kinesis},
-                      DynamoDB ${DEFAULT_PORTS.dynamodb}, HTTP ${DEFAULT_PORTS.http}, WebSocket ${DEFAULT_PORTS.websocket}, Lambda ${DEFAULT_PORTS.lambda})
+                      DynamoDB ${DEFAULT_PORTS.dynamodb}, HTTP ${DEFAULT_PORTS.http}, WebSocket ${DEFAULT_PORTS.websocket}, Lambda ${DEFAULT_PORTS.lambda},
+                      offline's own HTTP ${DEFAULT_PORTS.offlineHttp}, unused)
   --state-dir DIR     where stack.json and the pid file go (default .local)
   --verbose           one line per invocation and every function log line (default: a summary
                       of successful invocations every 5 s, failures at once, warnings and errors)
 
 Settings: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-REDIS_URL (default redis://127.0.0.1:6379), KAFKA_BROKERS (Kafka stays off without it).`;
+REDIS_URL (default redis://127.0.0.1:6379), KAFKA_BROKERS (host:port,…; Kafka stays off
+without it, and the start fails if they do not answer within 10 s), KAFKA_TOPICS (default:
+the Kafka event's topic, else the kafkaTopic param), KAFKA_SASL_MECHANISM (plain,
+scram-sha-256, scram-sha-512) with KAFKA_USERNAME and KAFKA_PASSWORD, KAFKA_SSL=true.`;
 
 await runCli(
   {
@@ -48,6 +53,8 @@ await runCli(
     const rate = positiveNumber(values['rate'], 50, '--rate');
     const stateDir = String(values['state-dir'] ?? '.local');
     const verbose = values['verbose'] === true;
+    // Before anything starts: a mistyped KAFKA_* variable fails at once, naming it.
+    const kafka = parseKafkaSettings(process.env);
     const summary = new BatchSummary();
     setInterval(() => summary.flush((line) => console.log(line)), SUMMARY_EVERY_MS).unref();
     // Filled in as things start, so a signal during start-up stops what exists so far.
@@ -81,6 +88,7 @@ await runCli(
       portOffset: positiveNumber(values['port-offset'], 0, '--port-offset', true),
       shards: positiveNumber(values['shards'], 4, '--shards'),
       stateDir,
+      kafka,
       log: (line) => console.error(line),
       logBatch: (entry) => {
         if (verbose || entry.outcome !== 'ok') console.log(formatBatch(entry));
@@ -114,11 +122,12 @@ await runCli(
         `s3+sqs ${s.endpoints.s3}  dynamodb ${s.endpoints.dynamodb}  lambda ${s.endpoints.lambda}  stack ${stack.stackFile}`,
     );
     console.error(
-      `  stream ${s.resources.stream} → ${stack.mappings.map((m) => m.functionKey).join(', ')}; bucket ${s.resources.bucket}; ` +
+      `  ${stack.mappings.map((m) => `${m.kind === 'kinesis' ? m.streamName : m.queueName} → ${m.functionKey}`).join(', ')}; bucket ${s.resources.bucket}; ` +
         `producer ${producer ? `${rate} records/s (--no-producer to turn off)` : 'off'}; Kafka ${s.kafka.reason}; ` +
         `${stack.servesHttp ? '' : 'HTTP/WebSocket: no such functions yet; '}dashboard: not built yet; ` +
         'try: npm run query -- "SELECT count(*) FROM events", npm run metrics -- web',
     );
+    console.error(`  partner webhook: POST ${s.demoPartner.url} as ${s.demoPartner.id} (secret in ${stack.stackFile}; npm run partner-client -- --demo 100 sends a signed batch)`);
     await new Promise(() => undefined); // run until a signal
   },
 );

@@ -4,6 +4,9 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SourceRecord } from './types.js';
 
+/** The `content_encoding` message attribute of a body that is base64 of gzip'd NDJSON. */
+export const GZIP_BASE64 = 'gzip-base64';
+
 /**
  * Maps every message of an SQS event to a SourceRecord. The arrival time is when the webhook
  * accepted the records (attribute `received_at`), else when SQS received the message.
@@ -24,7 +27,8 @@ function toSourceRecord(message: SQSRecord): SourceRecord {
     shard: queue,
     seq: message.messageId,
     arrivalTs: Number.isFinite(receivedAt) && receivedAt > 0 ? receivedAt : Number.isFinite(sentAt) ? sentAt : Date.now(),
-    dataBase64: Buffer.from(message.body, 'utf8').toString('base64'),
+    // A compressed body is base64 of gzip already, which decoding inflates like any gzip record.
+    dataBase64: message.messageAttributes?.['content_encoding']?.stringValue === GZIP_BASE64 ? message.body : Buffer.from(message.body, 'utf8').toString('base64'),
   };
 }
 

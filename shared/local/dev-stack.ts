@@ -17,7 +17,11 @@ import type { Server } from 'node:http';
 import { createPgPool, withSearchPath } from '../stores/postgres/pg-pool.js';
 import { loadMigrations, migrate } from '../stores/postgres/migrator.js';
 import { localSigningKey, seedDemoPartner } from './demo-partner.js';
-import { mappingsOf, type MappingConfig } from './event-source-mappings.js';
+import { startHttpApiGateway } from './http-api/http-api-gateway.js';
+import { httpApiRoutes } from './http-api/routes.js';
+import { kafkaMappingOf, mappingsOf, type MappingConfig } from './event-source-mappings.js';
+import { KafkaEventSource, kafkaStatusOf, type KafkaStatus } from './kafka-event-source.js';
+import type { KafkaSettings } from './kafka-settings.js';
 import { KinesisEventSource, type BatchLogEntry } from './kinesis-event-source.js';
 import { startKinesisEmulatorThread } from './kinesis-emulator-thread.js';
 import { LambdaApiInvoker } from './lambda-invoker.js';
@@ -27,7 +31,7 @@ import { describeService, type ServiceDescription } from './service-description.
 import { SqsEventSource } from './sqs-event-source.js';
 
 /** Default ports; `portOffset` moves all of them (for a second stack or tests). */
-export const DEFAULT_PORTS = { s3AndSqs: 4566, kinesis: 4567, dynamodb: 4568, http: 3000, websocket: 3001, lambda: 3002 } as const;
+export const DEFAULT_PORTS = { s3AndSqs: 4566, kinesis: 4567, dynamodb: 4568, http: 3000, websocket: 3001, lambda: 3002, offlineHttp: 3003 } as const;
 const HOST = '127.0.0.1';
 /** Emulators accept any credentials; these keep the SDK from looking for real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -47,6 +51,8 @@ export interface DevStackOptions {
   readonly logBatch?: (entry: BatchLogEntry) => void;
   /** Output of `serverless offline` (function logs). */
   readonly logOffline?: (line: string) => void;
+  /** Kafka to consume into the Kafka ingest function (KAFKA_BROKERS…); undefined: Kafka off. */
+  readonly kafka?: KafkaSettings;
 }
 
 /** What `.local/stack.json` holds (DESIGN.md "Local development"). */
@@ -60,7 +66,7 @@ export interface StackFile {
   readonly resources: { stream?: string; bucket?: string; queue?: string; dlq?: string; connectionsTable?: string; failuresQueue?: string };
   readonly postgresUrl: string;
   readonly redisUrl: string;
-  readonly kafka: { enabled: boolean; reason: string };
+  readonly kafka: KafkaStatus;
   /** The partner to POST to the webhook as, with its signing secret. */
   readonly demoPartner: { id: string; secret: string; url: string };
 }
@@ -152,6 +158,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       new LambdaClient({ region: service.region, endpoint: endpoints.lambda, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }),
     );
     await warmUp(mappings, invoker, options.shards);
+    // HTTP API routes go through our gateway (byte-exact bodies) to offline's Invoke API.
+    const gateway = await startHttpApiGateway({ routes: httpApiRoutes(service.functions), invoker, host: HOST, port: ports.http, log: options.log });
+    stoppers.push(() => gateway.close());
     for (const mapping of mappings) {
       const deps = { sqs: clients.sqs, invoker, region: service.region, log: options.logBatch };
       const source =
@@ -160,6 +169,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           : new SqsEventSource(mapping, deps);
       await source.start();
       stoppers.push(() => source.stop());
+    }
+    if (options.kafka) {
+      // KAFKA_BROKERS set means "consume these topics": an unreachable broker fails the start
+      // with what to fix, like Postgres does, rather than a stack that silently ingests no Kafka.
+      const kafka = new KafkaEventSource(kafkaMappingOf(service, options.kafka), options.kafka, { invoker, log: options.logBatch, logClient: options.log });
+      stoppers.push(() => kafka.stop());
+      await kafka.start();
     }
 
     const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl }, demoPartner);
@@ -278,7 +294,7 @@ async function startOffline(
     'node_modules/.bin/sls',
     [
       'offline', 'start', '--stage', options.stage, '--host', HOST,
-      '--httpPort', String(ports.http), '--websocketPort', String(ports.websocket), '--lambdaPort', String(ports.lambda),
+      '--httpPort', String(ports.offlineHttp), '--websocketPort', String(ports.websocket), '--lambdaPort', String(ports.lambda),
     ],
     {
       detached: true,
@@ -365,7 +381,6 @@ function stackFileOf(
   const all = [...resources.values()];
   const ofType = (type: string) => all.filter((r) => r.type === type);
   const queues = ofType('AWS::SQS::Queue');
-  const kafkaBrokers = process.env['KAFKA_BROKERS'];
   return {
     region: service.region,
     stage: options.stage,
@@ -384,8 +399,6 @@ function stackFileOf(
     postgresUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
     demoPartner: { ...demoPartner, url: `http://${HOST}:${ports.http}/v1/ingest/${demoPartner.id}` },
-    kafka: kafkaBrokers
-      ? { enabled: false, reason: `KAFKA_BROKERS is set (${kafkaBrokers}) but the Kafka trigger is not built yet` }
-      : { enabled: false, reason: 'off: set KAFKA_BROKERS to consume Kafka topics' },
+    kafka: kafkaStatusOf(options.kafka && kafkaMappingOf(service, options.kafka)),
   };
 }

@@ -1,7 +1,9 @@
-// Turns the `stream` and `sqs` events of serverless.yml into event source mapping settings,
-// with the defaults AWS applies when a setting is absent. Pure, so every setting is tested.
+// Turns the `stream`, `sqs` and Kafka (`kafka`, `msk`) events of serverless.yml into event
+// source mapping settings, with the defaults AWS applies when a setting is absent. Pure, so
+// every setting is tested.
+import type { KafkaSettings } from './kafka-settings.js';
 import { logicalIdOf, type LocalResource } from './local-resources.js';
-import type { FunctionDescription } from './service-description.js';
+import type { FunctionDescription, ServiceDescription } from './service-description.js';
 
 /** Where a mapping sends batches it gives up on. */
 export interface OnFailureDestination {
@@ -53,6 +55,39 @@ export interface SqsMappingConfig {
 
 export type MappingConfig = KinesisMappingConfig | SqsMappingConfig;
 
+/**
+ * A self-managed Kafka event source mapping, run locally against KAFKA_BROKERS. Not part of
+ * {@link MappingConfig}: it exists only when KAFKA_BROKERS is set, not by serverless.yml alone.
+ */
+export interface KafkaMappingConfig {
+  readonly kind: 'kafka';
+  readonly functionKey: string;
+  readonly functionName: string;
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[];
+  readonly topics: readonly string[];
+  readonly consumerGroupId: string;
+  /** 1-10,000 records (default 100). */
+  readonly batchSize: number;
+  /** 0.5-300 s (Lambda's Kafka default 0.5 s). */
+  readonly batchWindowSeconds: number;
+  /** Where a consumer group without committed offsets starts. */
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** The function's event the settings come from, or `defaults` when it has none. */
+  readonly settingsFrom: 'kafka event' | 'msk event' | 'defaults';
+  readonly enabled: boolean;
+}
+
+/** The function invoked for Kafka when no function has a Kafka event (kafkaTrigger `none`). */
+export const KAFKA_FUNCTION_KEY = 'ingestKafka';
+/** Lambda's batching window for Kafka when none is set; osls drops a configured 0, so 0 means this too. */
+const KAFKA_DEFAULT_BATCH_WINDOW_SECONDS = 0.5;
+/**
+ * Appended to the consumer group: a deployed mapping on the same cluster uses the group
+ * unsuffixed, and sharing it would split the partitions between the laptop and Lambda.
+ */
+const LOCAL_CONSUMER_GROUP_SUFFIX = '-local';
+
 /** A setting in serverless.yml that Lambda would reject. */
 export class MappingConfigError extends Error {
   override name = 'MappingConfigError';
@@ -75,6 +110,48 @@ export function mappingsOf(
     }
   }
   return mappings;
+}
+
+/**
+ * The local Kafka mapping: the settings of the first function's self-managed `kafka` event,
+ * else of its `msk` event, else defaults for {@link KAFKA_FUNCTION_KEY}: by default
+ * (kafkaTrigger `none`) no function has a Kafka event, and KAFKA_BROKERS alone says to consume.
+ * Topics: KAFKA_TOPICS, else the event's topic, else the `kafkaTopic` param, else `events`.
+ *
+ * @example const mapping = kafkaMappingOf(service, parseKafkaSettings(process.env)!);
+ */
+export function kafkaMappingOf(
+  service: Pick<ServiceDescription, 'service' | 'stage' | 'functions' | 'params'>,
+  settings: KafkaSettings,
+): KafkaMappingConfig {
+  const withEvent = (kind: 'kafka' | 'msk') =>
+    service.functions.flatMap((fn) => fn.events.filter((e) => e[kind]).map((e) => ({ fn, event: e[kind] as Record<string, unknown>, kind })))[0];
+  const found = withEvent('kafka') ?? withEvent('msk');
+  const fn = found?.fn ?? service.functions.find((f) => f.key === KAFKA_FUNCTION_KEY);
+  if (!fn) {
+    throw new MappingConfigError(`KAFKA_BROKERS is set, but no function has a kafka or msk event and there is no ${KAFKA_FUNCTION_KEY} function to invoke`);
+  }
+  const e = found?.event ?? {};
+  const where = found ? `${fn.key}: ${found.kind} event` : `${fn.key} (no Kafka event: defaults)`;
+  const startingPosition = String(e['startingPosition'] ?? 'TRIM_HORIZON');
+  if (startingPosition !== 'TRIM_HORIZON' && startingPosition !== 'LATEST') {
+    throw new MappingConfigError(`${where}: startingPosition ${startingPosition} is not TRIM_HORIZON or LATEST`);
+  }
+  const window = bounded(e['maximumBatchingWindow'], 0, 0, 300, `${where}: maximumBatchingWindow`);
+  const group = e['consumerGroupId'] ?? service.params['kafkaConsumerGroupId'] ?? `${service.service}-${service.stage}-ingest`;
+  return {
+    kind: 'kafka',
+    functionKey: fn.key,
+    functionName: fn.name,
+    brokers: settings.brokers,
+    topics: settings.topics ?? [String(e['topic'] ?? service.params['kafkaTopic'] ?? 'events')],
+    consumerGroupId: `${String(group)}${LOCAL_CONSUMER_GROUP_SUFFIX}`,
+    batchSize: bounded(e['batchSize'], 100, 1, 10_000, `${where}: batchSize`),
+    batchWindowSeconds: window === 0 ? KAFKA_DEFAULT_BATCH_WINDOW_SECONDS : window,
+    startingPosition,
+    settingsFrom: found ? `${found.kind} event` : 'defaults',
+    enabled: e['enabled'] !== false,
+  };
 }
 
 function kinesisMapping(fn: FunctionDescription, e: Record<string, unknown>, resources: ReadonlyMap<string, LocalResource>): KinesisMappingConfig {

@@ -31,6 +31,8 @@ export interface ServiceDescription {
   readonly functions: readonly FunctionDescription[];
   readonly resources: Readonly<Record<string, CfnResource>>;
   readonly environment: Readonly<Record<string, string>>;
+  /** The stage's `params` (its own over `default`), for settings no event carries. */
+  readonly params: Readonly<Record<string, unknown>>;
 }
 
 /** `sls print` failed: serverless.yml does not resolve. */
@@ -62,11 +64,13 @@ export function parseServiceDescription(printed: Record<string, unknown>, stage:
   const provider = (printed['provider'] ?? {}) as Record<string, unknown>;
   const functions = (printed['functions'] ?? {}) as Record<string, Record<string, unknown>>;
   const service = String(printed['service']);
+  const params = (printed['params'] ?? {}) as Record<string, Record<string, unknown> | undefined>;
   return {
     service,
     stage,
     region: String(provider['region'] ?? 'us-east-1'),
     environment: (provider['environment'] ?? {}) as Record<string, string>,
+    params: { ...params['default'], ...params[stage] },
     functions: Object.entries(functions).map(([key, f]) => ({
       key,
       name: String(f['name'] ?? `${service}-${stage}-${key}`),

@@ -45,7 +45,16 @@ export function webhookRuntime(config: WebhookConfig): () => Promise<WebhookDepe
 
 async function build(config: WebhookConfig): Promise<WebhookDependencies> {
   const signingKey = await resolveSigningKey(config.signingKey);
-  const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs, applicationName: 'event-lake-webhook' });
+  // The webhook writes only idempotency keys, which decide which answer a retry gets, not what
+  // lands in the lake (the queue consumer drops re-sent events by id): losing the last few
+  // hundred ms of them in a Postgres crash costs at most a re-enqueue, so commits do not wait
+  // for the WAL flush, which takes an fsync out of every partner request.
+  const pool = createPgPool({
+    connectionString: config.databaseUrl,
+    statementTimeoutMs: config.statementTimeoutMs,
+    applicationName: 'event-lake-webhook',
+    asynchronousCommit: true,
+  });
   const sqs = new SQSClient({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
   let queueUrl: Promise<string> | undefined;
   const resolveQueueUrl = (): Promise<string> => {

@@ -1,7 +1,8 @@
 // Helpers for webhook tests: signed requests as a partner sends them, and the partner ingest
 // queue in the emulator (created fresh, drained to read back what was enqueued).
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GZIP_BASE64 } from '../../shared/envelope/sqs.js';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { signRequest } from '../../shared/webhook/request-signature.js';
 
@@ -51,13 +52,17 @@ export async function createTestQueue(endpoint: string, name = `partner-ingest-$
   return { sqs, url: QueueUrl!, name };
 }
 
-/** Receives and deletes everything on the queue; returns the messages' bodies and sources. */
+/** Receives and deletes everything on the queue; returns the messages' NDJSON bodies (inflated) and sources. */
 export async function drainQueue(sqs: SQSClient, url: string): Promise<{ body: string; source: string | undefined; messageId: string }[]> {
   const drained: { body: string; source: string | undefined; messageId: string }[] = [];
   for (;;) {
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
     if (!Messages?.length) return drained;
-    for (const m of Messages) drained.push({ body: m.Body!, source: m.MessageAttributes?.['source']?.StringValue, messageId: m.MessageId! });
+    for (const m of Messages) {
+      const compressed = m.MessageAttributes?.['content_encoding']?.StringValue === GZIP_BASE64;
+      const body = compressed ? gunzipSync(Buffer.from(m.Body!, 'base64')).toString('utf8') : m.Body!;
+      drained.push({ body, source: m.MessageAttributes?.['source']?.StringValue, messageId: m.MessageId! });
+    }
     await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
 }

@@ -304,7 +304,7 @@ describe('sls package --stage prod', () => {
     });
   });
 
-  describe.each(['IngestKinesisRole', 'IngestKafkaRole'])('%s', (roleName) => {
+  describe.each(['IngestKinesisRole', 'IngestKafkaRole', 'IngestQueueRole'])('%s', (roleName) => {
     it('allows s3:PutObject only, and only under events/ and quarantine/', () => {
       const s3 = roleStatements(roleName).filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
       expect(s3.flatMap((s) => asArray(s.Action))).toEqual(['s3:PutObject']);
@@ -324,6 +324,50 @@ describe('sls package --stage prod', () => {
           expect(statement.Action).toEqual(KAFKA_NETWORK_INTERFACE_ACTIONS);
         }
       }
+    });
+  });
+
+  describe('partner webhook and queue', () => {
+    it('routes POST /v1/ingest/{source} of the HTTP API to ingestWebhook', () => {
+      const routes = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+      expect(routes.map((r) => r.Properties['RouteKey'])).toEqual(['POST /v1/ingest/{source}']);
+      const env = (template.Resources.IngestWebhookLambdaFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      expect(env).toMatchObject({
+        INGEST_QUEUE_NAME: 'event-lake-prod-partner-ingest',
+        PARTNER_SIGNING_KEY: '',
+        PARTNER_SIGNING_KEY_PARAMETER: '/event-lake/prod/partner-signing-key',
+        WEBHOOK_REPLAY_WINDOW_SECONDS: '300',
+      });
+    });
+
+    it('consumes the partner queue with partial batch responses, and dead-letters after maxReceiveCount', () => {
+      const [mapping] = mappingsOf('IngestQueueLambdaFunction');
+      expect(mapping!.Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': ['PartnerIngestQueue', 'Arn'] },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const queue = template.Resources.PartnerIngestQueue!.Properties;
+      expect(queue['RedrivePolicy']).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['PartnerIngestDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+      // Lambda's guidance: visibility at least 6 x the function timeout.
+      expect(Number(queue['VisibilityTimeout'])).toBeGreaterThanOrEqual(6 * Number(template.Resources.IngestQueueLambdaFunction!.Properties.Timeout));
+    });
+
+    it('lets the webhook send to its queue and read its signing key, nothing else', () => {
+      const statements = roleStatements('IngestWebhookRole');
+      expect(statements.flatMap((s) => asArray(s.Action)).sort()).toEqual(
+        ['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'ssm:GetParameter'].sort(),
+      );
+      const bySid = new Map(statements.map((s) => [s.Sid, s]));
+      expect(bySid.get('EnqueuePartnerRecords')?.Resource).toEqual({ 'Fn::GetAtt': ['PartnerIngestQueue', 'Arn'] });
+      expect(JSON.stringify(bySid.get('ReadSigningKey')?.Resource)).toContain('parameter/event-lake/prod/partner-signing-key');
+      expect(JSON.stringify(bySid.get('DecryptSigningKey'))).toContain('kms:ViaService');
+    });
+
+    it('lets the queue consumer read and delete its queue and write lake objects, and never send', () => {
+      const actions = roleStatements('IngestQueueRole').flatMap((s) => asArray(s.Action));
+      expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 's3:PutObject']));
+      expect(actions.filter((a) => a === 'sqs:SendMessage' || a.startsWith('kinesis:') || a.startsWith('ssm:'))).toEqual([]);
     });
   });
 

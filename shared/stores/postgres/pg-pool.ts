@@ -24,6 +24,11 @@ export interface PgPoolOptions {
   readonly max?: number;
   readonly statementTimeoutMs?: number;
   readonly applicationName?: string;
+  /**
+   * Commit without waiting for the WAL flush (synchronous_commit off): for pools whose writes
+   * may be lost in a Postgres crash without harm, e.g. the webhook's idempotency keys.
+   */
+  readonly asynchronousCommit?: boolean;
 }
 
 /**
@@ -44,5 +49,10 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
   // An idle client losing its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query reconnects.
   pool.on('error', () => undefined);
+  if (options.asynchronousCommit) {
+    pool.on('connect', (client) => {
+      client.query('SET synchronous_commit TO off').catch(() => undefined);
+    });
+  }
   return pool;
 }

@@ -8,14 +8,15 @@ import { describeService, parseServiceDescription } from '../../../shared/local/
 const resources = new Map<string, LocalResource>([
   ['EventStream', { logicalId: 'EventStream', type: 'AWS::Kinesis::Stream', name: 'event-lake-dev-events', arn: 'arn:aws:kinesis:us-east-1:000000000000:stream/event-lake-dev-events' }],
   ['IngestFailuresQueue', { logicalId: 'IngestFailuresQueue', type: 'AWS::SQS::Queue', name: 'event-lake-dev-ingest-failures', arn: 'arn:aws:sqs:us-east-1:000000000000:event-lake-dev-ingest-failures', url: 'http://q' }],
+  ['PartnerIngestQueue', { logicalId: 'PartnerIngestQueue', type: 'AWS::SQS::Queue', name: 'event-lake-dev-partner-ingest', arn: 'arn:aws:sqs:us-east-1:000000000000:event-lake-dev-partner-ingest', url: 'http://pq' }],
   ['IngestQueue', { logicalId: 'IngestQueue', type: 'AWS::SQS::Queue', name: 'q', arn: 'arn:aws:sqs:us-east-1:000000000000:q', url: 'http://q' }],
 ]);
 
 describe('event source mappings from serverless.yml', () => {
-  it('uses the dev stage params of serverless.yml for the Kinesis mapping', async () => {
+  it('uses the dev stage params of serverless.yml for the Kinesis and queue mappings', async () => {
     const service = await describeService({ stage: 'dev' });
     expect(service.resources['EventStream']?.Type).toBe('AWS::Kinesis::Stream');
-    const [kinesis] = mappingsOf(service.functions, resources);
+    const [kinesis, queue] = mappingsOf(service.functions, resources);
     expect(kinesis).toMatchObject({
       kind: 'kinesis',
       functionKey: 'ingestKinesis',
@@ -30,6 +31,15 @@ describe('event source mappings from serverless.yml', () => {
       maximumRetryAttempts: 10,
       maximumRecordAgeSeconds: 3600,
       onFailure: { queueName: 'event-lake-dev-ingest-failures' },
+    });
+    expect(queue).toMatchObject({
+      kind: 'sqs',
+      functionKey: 'ingestQueue',
+      queueName: 'event-lake-dev-partner-ingest',
+      batchSize: 10,
+      batchWindowSeconds: 0, // dev param
+      reportBatchItemFailures: true,
+      maximumConcurrency: 10,
     });
   }, 60_000);
 

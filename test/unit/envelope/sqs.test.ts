@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
@@ -24,6 +25,18 @@ describe('sourceRecordsFromSqs', () => {
       ['sqs-evt-2', 1, 'acme'],
       ['sqs-evt-3', 0, 'acme'],
     ]);
+  });
+
+  it('decodes a gzip-base64 body (content_encoding attribute) like a plain one', () => {
+    const plain = documented.Records[0]!;
+    const compressed = {
+      ...plain,
+      body: gzipSync(plain.body).toString('base64'),
+      messageAttributes: { ...plain.messageAttributes, content_encoding: { stringValue: 'gzip-base64', stringListValues: [], binaryListValues: [], dataType: 'String' } },
+    };
+    const ids = (event: SQSEvent) => decodeBatch(sourceRecordsFromSqs(event)).events.map((e) => e.eventId);
+    expect(ids({ Records: [compressed] })).toEqual(ids({ Records: [plain] }));
+    expect(ids({ Records: [compressed] })).toEqual(['sqs-evt-1', 'sqs-evt-2']);
   });
 
   it('reads the queue name from the end of the ARN', () => {
