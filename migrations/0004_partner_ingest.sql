@@ -33,7 +33,7 @@ CREATE TABLE webhook_requests (
   body_sha256      text        NOT NULL,
   status           text        NOT NULL CHECK (status IN ('pending', 'done')),
   response_status  integer,
-  response_body    jsonb,
+  response_body    text,
   created_at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (source, idempotency_key)
 );

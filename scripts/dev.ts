@@ -135,11 +135,11 @@ await runCli(
 /** Offline's per-request lines and INFO/DEBUG JSON logs repeat what the batch log says. */
 function isRoutineLogLine(line: string): boolean {
   if (/^\(λ: .*\) RequestId: /.test(line)) return true;
+  // offline's own HTTP server and its route box: HTTP goes through the stack's gateway (the
+  // ready line's http URL), so offline's port would only mislead.
+  if (/^[┌│└]|^Server ready: /.test(line.trim())) return true;
   return /^\{"level":"(INFO|DEBUG)"/.test(line);
 }
-
-
-
 
 function positiveNumber(value: unknown, fallback: number, name: string, allowZero = false): number {
   if (value === undefined) return fallback;

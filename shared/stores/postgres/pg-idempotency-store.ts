@@ -32,7 +32,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
     const { retentionSeconds, abandonAfterSeconds } = this.options;
     const claimed = await this.pool.query(CLAIM, [source, key, bodySha256, retentionSeconds, abandonAfterSeconds]);
     if (claimed.rowCount === 1) return { kind: 'claimed' };
-    const { rows } = await this.pool.query<{ body_sha256: string; status: string; response_status: number | null; response_body: Record<string, unknown> | null }>(
+    const { rows } = await this.pool.query<{ body_sha256: string; status: string; response_status: number | null; response_body: string | null }>(
       'SELECT body_sha256, status, response_status, response_body FROM webhook_requests WHERE source = $1 AND idempotency_key = $2',
       [source, key],
     );
@@ -40,7 +40,8 @@ export class PgIdempotencyStore implements IdempotencyStore {
     // Released between our insert and this read: let the client retry.
     if (!row || row.status === 'pending') return { kind: 'in_progress' };
     if (row.body_sha256 !== bodySha256) return { kind: 'mismatch' };
-    return { kind: 'replay', reply: { status: row.response_status!, body: row.response_body! } };
+    // Stored as text, so the replayed answer is byte for byte the first one.
+    return { kind: 'replay', reply: { status: row.response_status!, body: JSON.parse(row.response_body!) as Record<string, unknown> } };
   }
 
   async complete(source: string, key: string, reply: WebhookReply): Promise<void> {

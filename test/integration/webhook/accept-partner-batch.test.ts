@@ -1,12 +1,14 @@
 // The webhook core against the real stores: partners and idempotency keys in Postgres, the
 // queue in the SQS emulator. Every refusal must enqueue nothing and never be a 5xx.
 import { randomBytes } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PgIdempotencyStore } from '../../../shared/stores/postgres/pg-idempotency-store.js';
 import { PgPartnerAdmin } from '../../../shared/stores/postgres/pg-partner-admin.js';
 import { PgPartnerDirectory } from '../../../shared/stores/postgres/pg-partner-directory.js';
 import { SqsRecordQueue } from '../../../shared/stores/sqs/sqs-record-queue.js';
 import { acceptPartnerBatch, type WebhookDependencies, type WebhookSettings } from '../../../shared/webhook/accept-partner-batch.js';
+import { startCuttableRelay } from '../../support/cuttable-relay.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
 import { createTestQueue, drainQueue, ndjson, partnerEvent, signedPost } from '../../support/webhook.js';
@@ -102,7 +104,7 @@ describe('idempotency keys', () => {
     const retry = await post('acme', signed);
     expect(first.status).toBe(202);
     expect(retry.status).toBe(202);
-    expect(retry.body).toEqual(first.body);
+    expect(JSON.stringify(retry.body)).toBe(JSON.stringify(first.body));
     expect(retry.headers?.['idempotent-replayed']).toBe('true');
     expect(await enqueuedEvents()).toHaveLength(2);
   });
@@ -160,6 +162,32 @@ describe('refusals: the right 4xx, nothing enqueued', () => {
     const reply = await post('paused', signedPost(tempSecret, ndjson([partnerEvent()])));
     expect(reply.status).toBe(403);
     expect(await drainQueue(queue.sqs, queue.url)).toEqual([]);
+  });
+});
+
+describe('an SQS outage', () => {
+  it('answers 503 with Retry-After, keeps no answer under the key, and the retry enqueues every record once', async () => {
+    const relay = await startCuttableRelay(emulator.endpoint);
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: relay.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const flaky: WebhookDependencies = { ...deps, queue: new SqsRecordQueue(sqs, async () => queue.url, { maxMessageBytes: 262_144, maxAttempts: 2 }) };
+    const events = [partnerEvent(), partnerEvent(), partnerEvent()];
+    const signed = signedPost(secret, ndjson(events), { idempotencyKey: 'during-outage' });
+    try {
+      relay.cut();
+      const refused = await acceptPartnerBatch({ source: 'acme', ...signed, requestId: 'r-outage-1' }, flaky, SETTINGS);
+      expect(refused.status).toBe(503);
+      expect(refused.headers?.['retry-after']).toBe('5');
+      const { rows } = await db.pool.query(`SELECT 1 FROM webhook_requests WHERE idempotency_key = 'during-outage'`);
+      expect(rows).toEqual([]);
+      relay.restore();
+      const accepted = await acceptPartnerBatch({ source: 'acme', ...signed, requestId: 'r-outage-2' }, flaky, SETTINGS);
+      expect(accepted.status).toBe(202);
+      expect((await enqueuedEvents()).map((e) => e['event_id'])).toEqual(events.map((e) => e['event_id']));
+    } finally {
+      relay.restore();
+      sqs.destroy();
+      await relay.stop();
+    }
   });
 });
 
