@@ -11,6 +11,7 @@ import { runTsWorker, startTsWorker } from '../shared/bench/ts-worker.js';
 import { runCli, UsageError } from '../shared/cli/run-cli.js';
 import { BARE_ROUTE, startHttpApiGateway } from '../shared/local/http-api/http-api-gateway.js';
 import { httpApiRoutes } from '../shared/local/http-api/routes.js';
+import { localLambdaContext } from '../shared/local/lambda-context.js';
 import type { LambdaInvoker } from '../shared/local/lambda-invoker.js';
 import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
 import { loadMigrations, migrate } from '../shared/stores/postgres/migrator.js';
@@ -78,7 +79,7 @@ await runCli(
       };
       let invocation = 0;
       const invoker: LambdaInvoker = {
-        invoke: async (_name, event) => ({ ok: true, payload: await handler(event as APIGatewayProxyEventV2, benchContext(++invocation)) }),
+        invoke: async (_name, event) => ({ ok: true, payload: await handler(event as APIGatewayProxyEventV2, localLambdaContext('ingestWebhook', { remainingMs: 29_000, requestId: `bench-${++invocation}` })) }),
       };
       const routes = httpApiRoutes([{ key: 'ingestWebhook', name: 'ingestWebhook', timeoutSeconds: 29, memorySizeMb: 1024, events: [{ httpApi: { method: 'POST', path: '/v1/ingest/{source}' } }] }]);
       gateway = await startHttpApiGateway({ routes, invoker, host: '127.0.0.1', port: 0 });
@@ -118,23 +119,6 @@ await runCli(
     }
   },
 );
-
-function benchContext(n: number): Context {
-  return {
-    awsRequestId: `bench-${n}`,
-    functionName: 'ingestWebhook',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:ingestWebhook',
-    memoryLimitInMB: '1024',
-    logGroupName: '/aws/lambda/ingestWebhook',
-    logStreamName: 'bench',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 29_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 function int(raw: string | boolean | undefined, fallback: number, min: number, max: number, flag: string): number {
   if (raw === undefined) return fallback;

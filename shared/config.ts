@@ -51,12 +51,7 @@ export interface PipelineConfig {
  * @example const config = loadConfig(process.env);
  */
 export function loadConfig(env: Record<string, string | undefined>): PipelineConfig {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(configSchema, env);
   return Object.freeze({
     stage: e.STAGE,
     region: e.AWS_REGION,
@@ -70,4 +65,19 @@ export function loadConfig(env: Record<string, string | undefined>): PipelineCon
     aggregateMinuteTtlSeconds: Math.round(e.AGG_MINUTE_TTL_HOURS * 3600),
     aggregateHourTtlSeconds: Math.round(e.AGG_HOUR_TTL_DAYS * 86_400),
   });
+}
+
+/**
+ * Parses environment variables with a zod schema; throws {@link ConfigError} naming every
+ * bad variable at once, so a cold start fails with all of them, not the first.
+ *
+ * @example const e = parseEnvironment(z.object({ QUEUE_URL: z.url() }), process.env);
+ */
+export function parseEnvironment<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
 }

@@ -4,8 +4,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { loadConfig } from '../../shared/config.js';
-import { ConfigError } from '../../shared/errors.js';
+import { loadConfig, parseEnvironment } from '../../shared/config.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { purgeExpired, type PurgeReport } from '../../shared/retention/purge-expired.js';
 import { PgExpiringRows } from '../../shared/stores/postgres/pg-expiring-rows.js';
@@ -13,14 +12,14 @@ import { createPgPool } from '../../shared/stores/postgres/pg-pool.js';
 
 const logger = createLogger('retention-sweep');
 const config = loadConfig(process.env);
-const retention = z
-  .object({ QUEUE_DEDUPE_WINDOW_DAYS: z.coerce.number().positive().default(14), IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24) })
-  .safeParse(process.env);
-if (!retention.success) throw new ConfigError(`invalid configuration: ${retention.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+const retention = parseEnvironment(
+  z.object({ QUEUE_DEDUPE_WINDOW_DAYS: z.coerce.number().positive().default(14), IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24) }),
+  process.env,
+);
 const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });
 const kinds = [
-  new PgExpiringRows(pool, 'queue_event_ids', retention.data.QUEUE_DEDUPE_WINDOW_DAYS * 86_400),
-  new PgExpiringRows(pool, 'webhook_requests', retention.data.IDEMPOTENCY_RETENTION_HOURS * 3_600),
+  new PgExpiringRows(pool, 'queue_event_ids', retention.QUEUE_DEDUPE_WINDOW_DAYS * 86_400),
+  new PgExpiringRows(pool, 'webhook_requests', retention.IDEMPOTENCY_RETENTION_HOURS * 3_600),
 ];
 /** Stop taking new pages this long before the Lambda timeout. */
 const SAFETY_MARGIN_MS = 10_000;

@@ -89,7 +89,7 @@ export class SqsEventSource {
 
   private async deliver(messages: Message[]): Promise<void> {
     const started = Date.now();
-    const result = await invokeOrFail(this.deps.invoker, this.config.functionName, this.toEvent(messages));
+    const result = await invokeOrFail(this.deps.invoker, this.config.functionName, lambdaSqsEvent(messages, { queueArn: this.config.queueArn, region: this.deps.region }));
     this.stats.invocations += 1;
     const durationMs = Date.now() - started;
     if (!result.ok) {
@@ -130,30 +130,34 @@ export class SqsEventSource {
   private log(records: number, durationMs: number, outcome: BatchLogEntry['outcome'], detail?: string): void {
     this.deps.log?.({ functionKey: this.config.functionKey, source: this.config.queueName, records, durationMs, outcome, ...(detail ? { detail } : {}) });
   }
+}
 
-  /** The Lambda SQS event for a batch, in the documented shape. */
-  private toEvent(messages: Message[]): SQSEvent {
-    return {
-      Records: messages.map(
-        (m): SQSRecord => ({
-          messageId: m.MessageId!,
-          receiptHandle: m.ReceiptHandle!,
-          body: m.Body ?? '',
-          attributes: {
-            ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-            SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-            SenderId: m.Attributes?.SenderId ?? '000000000000',
-            ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-          },
-          messageAttributes: toLambdaAttributes(m),
-          md5OfBody: m.MD5OfBody ?? '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: this.config.queueArn,
-          awsRegion: this.deps.region,
-        }),
-      ),
-    };
-  }
+/**
+ * The Lambda SQS event for messages received with the SQS API, in the documented shape.
+ *
+ * @example lambdaSqsEvent(Messages, { queueArn, region: 'us-east-1' }).Records[0].eventSource // 'aws:sqs'
+ */
+export function lambdaSqsEvent(messages: readonly Message[], queue: { queueArn: string; region: string }): SQSEvent {
+  return {
+    Records: messages.map(
+      (m): SQSRecord => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+          SenderId: m.Attributes?.SenderId ?? '000000000000',
+          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        },
+        messageAttributes: toLambdaAttributes(m),
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queue.queueArn,
+        awsRegion: queue.region,
+      }),
+    ),
+  };
 }
 
 /** SQS API attributes (StringValue) → Lambda event attributes (stringValue, lists). */

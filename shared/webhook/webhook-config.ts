@@ -1,6 +1,6 @@
 // The partner webhook's settings, read and validated once at cold start.
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseEnvironment } from '../config.js';
 import { SQS_DEFAULT_MAX_MESSAGE_BYTES } from './pack-queue-messages.js';
 
 /** Room kept in each queue message for its attributes (source, request id, time). */
@@ -52,17 +52,12 @@ export interface WebhookConfig {
 }
 
 /**
- * Parses the environment; throws {@link ConfigError} naming each bad variable.
+ * Parses the environment; throws ConfigError naming each bad variable.
  *
  * @example const config = loadWebhookConfig(process.env);
  */
 export function loadWebhookConfig(env: Record<string, string | undefined>): WebhookConfig {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(configSchema, env);
   return Object.freeze({
     region: e.AWS_REGION,
     databaseUrl: e.DATABASE_URL,

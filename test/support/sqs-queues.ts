@@ -9,6 +9,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { lambdaSqsEvent as mappingSqsEvent } from '../../shared/local/sqs-event-source.js';
 import type { SQSEvent } from 'aws-lambda';
 
 export interface TestQueues {
@@ -73,29 +74,7 @@ export async function receiveAll(sqs: SQSClient, url: string, visibilityTimeoutS
 
 /** The Lambda SQS event the event source mapping would deliver for these messages. */
 export function lambdaSqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-        SenderId: m.Attributes?.SenderId ?? '000000000000',
-        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      },
-      messageAttributes: Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([name, a]) => [
-          name,
-          { dataType: a.DataType ?? 'String', stringValue: a.StringValue, stringListValues: [], binaryListValues: [] },
-        ]),
-      ),
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'us-east-1',
-    })),
-  };
+  return mappingSqsEvent(messages, { queueArn, region: 'us-east-1' });
 }
 
 /** Deletes received messages (at most 10 per call, as SQS allows). */
