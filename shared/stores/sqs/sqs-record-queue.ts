@@ -4,7 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { GZIP_BASE64 } from '../../envelope/sqs.js';
-import { RetryableError } from '../../errors.js';
+import { PipelineError, RetryableError } from '../../errors.js';
 import { fullJitterBackoff } from '../../producer/backoff.js';
 import { groupIntoBatches } from '../../webhook/pack-queue-messages.js';
 import type { QueueMessage, RecordQueue } from '../../webhook/ports.js';
@@ -84,19 +84,22 @@ export class SqsRecordQueue implements RecordQueue {
         const failed = result.Failed ?? [];
         // A sender fault (e.g. a message too large) will fail the same way every time.
         const senderFault = failed.find((f) => f.SenderFault);
-        if (senderFault) throw new Error(`SQS refused a message: ${senderFault.Code}: ${senderFault.Message}`);
+        if (senderFault) throw new SqsSenderFaultError(`SQS refused a message: ${senderFault.Code}: ${senderFault.Message}`);
         if (failed.length === 0) return;
         const failedIds = new Set(failed.map((f) => f.Id));
         pending = pending.filter((e) => failedIds.has(e.id));
         lastProblem = `${failed.length} entries failed: ${failed[0]!.Code}`;
       } catch (error) {
-        if ((error as Error).message.startsWith('SQS refused')) throw error;
+        if (error instanceof SqsSenderFaultError) throw error;
         lastProblem = (error as Error).message;
       }
     }
     throw new RetryableError(`SendMessageBatch still failing after ${maxAttempts} attempts: ${lastProblem}`);
   }
 }
+
+/** SQS refused an entry as malformed (too large, bad attribute): retrying cannot help. */
+export class SqsSenderFaultError extends PipelineError {}
 
 interface BatchEntry {
   readonly id: string;
