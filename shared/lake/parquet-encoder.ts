@@ -1,5 +1,6 @@
 // Encodes one partition's events as a ZSTD Parquet file with the lake's fixed columns
 // (DESIGN.md "The lake"), then the schema's payload fields as typed columns, then `extra`.
+import * as zlib from 'node:zlib';
 import { compress, init as initZstd } from '@bokuweb/zstd-wasm';
 import { parquetWriteBuffer, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import { CONTRACT_FIELDS } from '../envelope/to-envelope.js';
@@ -32,16 +33,35 @@ export interface ParquetEncoder {
 
 let zstdReady: Promise<void> | undefined;
 
+type NativeZstdCompress = (input: Uint8Array, options: { params: Record<number, number> }) => Buffer;
+
 /**
- * Loads the zstd wasm module (once per process) and returns an encoder.
+ * Node's own zstd (zlib.zstdCompressSync, Node 22.15+ and so Lambda's nodejs22.x), about a
+ * quarter faster than the wasm build; undefined on older Node, where the wasm build is used.
+ */
+export function nativeZstdCompressor(level: number): ((input: Uint8Array) => Uint8Array) | undefined {
+  const compressSync = (zlib as unknown as { zstdCompressSync?: NativeZstdCompress }).zstdCompressSync;
+  const levelParam = (zlib.constants as unknown as Record<string, number | undefined>)['ZSTD_c_compressionLevel'];
+  if (!compressSync || levelParam === undefined) return undefined;
+  return (input) => compressSync(input, { params: { [levelParam]: level } });
+}
+
+/**
+ * Returns an encoder, compressing with Node's zstd where it has one, else with the wasm
+ * build (loaded once per process).
  *
  * @example const encoder = await createParquetEncoder(); const bytes = encoder.encode(events, columns, Date.now());
  */
-export async function createParquetEncoder(options: { zstdLevel?: number } = {}): Promise<ParquetEncoder> {
-  zstdReady ??= initZstd();
-  await zstdReady;
+export async function createParquetEncoder(options: { zstdLevel?: number; compressor?: 'native' | 'wasm' } = {}): Promise<ParquetEncoder> {
   const level = options.zstdLevel ?? DEFAULT_ZSTD_LEVEL;
-  const zstd = (input: Uint8Array): Uint8Array => compress(input, level);
+  const native = options.compressor === 'wasm' ? undefined : nativeZstdCompressor(level);
+  if (options.compressor === 'native' && !native) throw new Error(`Node ${process.version} has no zstd in zlib (22.15+ does)`);
+  let zstd = native;
+  if (!zstd) {
+    zstdReady ??= initZstd();
+    await zstdReady;
+    zstd = (input: Uint8Array): Uint8Array => compress(input, level);
+  }
   return {
     encode(events, payloadColumns, ingestedAt) {
       if (events.length === 0) throw new Error('cannot encode an empty lake file');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
-import { createParquetEncoder, type ParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
+import { createParquetEncoder, nativeZstdCompressor, type ParquetEncoder } from '../../../shared/lake/parquet-encoder.js';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { payloadColumnsOf } from '../../../shared/schema/payload-columns.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
@@ -68,5 +68,27 @@ describe('ParquetEncoder, read back by DuckDB', () => {
       file,
     );
     expect(meta).toEqual([{ compression: 'ZSTD', has_stats: true }]);
+  });
+});
+
+describe('zstd compressors', () => {
+  const events = decodeBatch(sourceRecordsFromKinesis(kinesisEvent(Array.from({ length: 50 }, (_, i) => ({ json: pageView({ event_id: `z${i}` }) }))))).events;
+
+  it('the wasm build writes files DuckDB reads', async () => {
+    const wasm = await createParquetEncoder({ compressor: 'wasm' });
+    const rows = await duck.rows(`SELECT count(*)::INT AS n, min(event_id) AS first FROM read_parquet({file})`, wasm.encode(events, columns, 0));
+    expect(rows).toEqual([{ n: 50, first: 'z0' }]);
+  });
+
+  // Node 22.15+ (Lambda's runtime) only; on older Node the encoder falls back to wasm.
+  it.skipIf(!nativeZstdCompressor(1))("Node's own zstd writes files DuckDB reads, like the wasm build's", async () => {
+    const native = await createParquetEncoder({ compressor: 'native' });
+    const rows = await duck.rows(`SELECT count(*)::INT AS n, min(event_id) AS first FROM read_parquet({file})`, native.encode(events, columns, 0));
+    expect(rows).toEqual([{ n: 50, first: 'z0' }]);
+  });
+
+  it('refuses a native compressor this Node does not have, naming the version', async () => {
+    if (nativeZstdCompressor(1)) return expect(await createParquetEncoder({ compressor: 'native' })).toBeDefined();
+    await expect(createParquetEncoder({ compressor: 'native' })).rejects.toThrow(/has no zstd in zlib/);
   });
 });
