@@ -61,7 +61,7 @@ await runCli(
     const running: { stack?: DevStack; producer?: ChildProcess } = {};
     let stopping = 0;
 
-    const shutdown = async (signal: string) => {
+    const shutdown = async (signal: string, exitCode = 0) => {
       if (stopping) {
         // Ctrl-C reaches npm, tsx and this process at once, and they relay it: a repeat within
         // a few seconds is the same keypress, not an impatient user.
@@ -76,7 +76,7 @@ await runCli(
       running.producer?.kill('SIGINT');
       await running.stack?.stop();
       console.error('stopped');
-      process.exit(0);
+      process.exit(exitCode);
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -96,6 +96,10 @@ await runCli(
       },
       logOffline: (line) => {
         if (verbose || !isRoutineLogLine(line)) console.log(`  ${line}`);
+      },
+      onFatal: (message) => {
+        console.error(`error: ${message}`);
+        void shutdown('serverless offline died', 1);
       },
     });
     running.stack = stack;

@@ -51,6 +51,8 @@ export interface DevStackOptions {
   readonly logBatch?: (entry: BatchLogEntry) => void;
   /** Output of `serverless offline` (function logs). */
   readonly logOffline?: (line: string) => void;
+  /** A part the stack cannot run without died after start (serverless offline). */
+  readonly onFatal?: (message: string) => void;
   /** Kafka to consume into the Kafka ingest function (KAFKA_BROKERS…); undefined: Kafka off. */
   readonly kafka?: KafkaSettings;
 }
@@ -104,7 +106,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const stoppers: (() => Promise<void>)[] = [];
   const children: number[] = [];
   const writePidFile = () => writeFileSync(pidFile, JSON.stringify({ pid: process.pid, children }));
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
     while (stoppers.length > 0) await stoppers.pop()!().catch(() => undefined);
     rmSync(pidFile, { force: true });
     rmSync(stackFile, { force: true });
@@ -152,6 +156,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     children.push(offline.pid!);
     writePidFile();
     stoppers.push(() => stopChild(offline));
+    // Every function runs in offline: without it the stack ingests nothing, so say so and let
+    // the caller stop, rather than retrying invocations against a dead port forever.
+    offline.once('exit', (code, signal) => {
+      if (!stopped) options.onFatal?.(`serverless offline exited unexpectedly (${signal ?? `code ${code}`}); the functions are gone, stopping the stack`);
+    });
 
     const mappings = mappingsOf(service.functions, resources);
     const invoker = new LambdaApiInvoker(
@@ -355,8 +364,7 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
 
 /** SIGTERM the process group, SIGKILL after 5 s. */
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.pid === undefined) return;
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, s);
@@ -364,6 +372,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
       /* already gone */
     }
   };
+  // A child that already died (killed by a signal: exitCode stays null) emits no more 'exit';
+  // its process group may still hold workers, so it gets a SIGKILL and nothing is awaited.
+  if (child.exitCode !== null || child.signalCode !== null) {
+    signal('SIGKILL');
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   signal('SIGTERM');
   const timer = setTimeout(() => signal('SIGKILL'), 5000);
   await exited;
