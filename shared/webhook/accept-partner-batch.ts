@@ -102,12 +102,17 @@ async function authenticate(request: PartnerRequest, partners: PartnerDirectory,
   if (staleness) throw new WebhookRequestError(401, 'bad_timestamp', staleness);
   const signature = request.headers['x-signature'];
   if (!signature) throw new WebhookRequestError(401, 'missing_signature', 'X-Signature header is missing (sha256=<hex HMAC of "<timestamp>.<body>">)');
-  const partner = await partners.find(request.source);
+  if (!/^sha256=[0-9a-fA-F]{64}$/.test(signature)) {
+    throw new WebhookRequestError(401, 'bad_signature', 'X-Signature must be sha256=<64 hex digits of the HMAC-SHA256 of "<X-Timestamp>.<raw body>">');
+  }
   const timestamp = request.headers['x-timestamp']!;
-  const verified = partner !== undefined && partner.secrets.some((secret) => verifySignature(secret, timestamp, request.body, signature));
+  const verifies = (p: Partner | undefined): p is Partner => p !== undefined && p.secrets.some((secret) => verifySignature(secret, timestamp, request.body, signature));
+  let partner = await partners.find(request.source);
+  // A cached partner may predate a rotation (or the partner's creation): read it afresh once.
+  if (!verifies(partner)) partner = (await partners.refresh?.(request.source)) ?? partner;
   // One answer for an unknown partner and a wrong signature: the webhook does not tell
   // strangers which partner ids exist.
-  if (!verified) throw new WebhookRequestError(401, 'bad_signature', 'unknown source or signature mismatch');
+  if (!verifies(partner)) throw new WebhookRequestError(401, 'bad_signature', 'unknown partner or signature mismatch');
   if (partner.disabled) throw new WebhookRequestError(403, 'partner_disabled', `partner ${partner.id} is disabled`);
   return partner;
 }

@@ -10,7 +10,13 @@ export interface WebhookReply {
 
 /** Finds partners by id (the `{source}` of the URL). */
 export interface PartnerDirectory {
+  /** The partner, possibly from a cache. */
   find(id: string): Promise<Partner | undefined>;
+  /**
+   * The partner as stored now, bypassing the cache (rate-limited), so a secret that was just
+   * rotated verifies at once; undefined when a fresh read is not due yet.
+   */
+  refresh?(id: string): Promise<Partner | undefined>;
 }
 
 /** What claiming an Idempotency-Key found. */

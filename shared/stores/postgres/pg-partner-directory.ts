@@ -1,6 +1,8 @@
 // Partners for the webhook, read from Postgres and cached per container: the webhook looks
-// a partner up on every request, so a short cache keeps Postgres out of the hot path.
-// Disabling or rotating takes effect within the cache's lifetime.
+// a partner up on every request, so a short cache keeps Postgres out of the hot path. A
+// signature that fails against the cached partner triggers one fresh read (rate-limited),
+// so a new or rotated secret works at once; disabling, and ending an old secret's validity,
+// take effect within the cache's lifetime (30 s).
 import type pg from 'pg';
 import { derivePartnerSecret } from '../../webhook/partner-secret.js';
 import type { PartnerDirectory } from '../../webhook/ports.js';
@@ -48,17 +50,33 @@ export function toPartner(row: PartnerRow, signingKey: string, nowMs: number): P
 /** @example const partner = await new PgPartnerDirectory(pool, signingKey).find('acme'); */
 export class PgPartnerDirectory implements PartnerDirectory {
   private readonly cache = new Map<string, { partner: Partner | undefined; until: number }>();
+  private readonly refreshedAt = new Map<string, number>();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly signingKey: string,
-    private readonly options: { cacheTtlMs?: number; now?: () => number } = {},
+    private readonly options: { cacheTtlMs?: number; minRefreshIntervalMs?: number; now?: () => number } = {},
   ) {}
 
   async find(id: string): Promise<Partner | undefined> {
     const now = (this.options.now ?? Date.now)();
     const cached = this.cache.get(id);
     if (cached && cached.until > now) return cached.partner;
+    return this.load(id, now);
+  }
+
+  async refresh(id: string): Promise<Partner | undefined> {
+    const now = (this.options.now ?? Date.now)();
+    const last = this.refreshedAt.get(id) ?? Number.NEGATIVE_INFINITY;
+    // At most one fresh read per partner id and interval: requests with bad signatures (or
+    // made-up ids) must not each become a query.
+    if (now - last < (this.options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_MS)) return undefined;
+    if (this.refreshedAt.size >= MAX_CACHED_PARTNERS) this.refreshedAt.clear();
+    this.refreshedAt.set(id, now);
+    return this.load(id, now);
+  }
+
+  private async load(id: string, now: number): Promise<Partner | undefined> {
     const { rows } = await this.pool.query<PartnerRow>(`SELECT ${PARTNER_COLUMNS} FROM partners WHERE id = $1`, [id]);
     const partner = rows[0] ? toPartner(rows[0], this.signingKey, now) : undefined;
     // Unknown ids are cached too (briefly), so a flood of requests for made-up partners
@@ -70,4 +88,5 @@ export class PgPartnerDirectory implements PartnerDirectory {
 }
 
 const DEFAULT_CACHE_TTL_MS = 30_000;
+const DEFAULT_MIN_REFRESH_MS = 2_000;
 const MAX_CACHED_PARTNERS = 10_000;

@@ -192,6 +192,18 @@ describe('an SQS outage', () => {
 });
 
 describe('secret rotation', () => {
+  it('accepts a just-rotated secret at once, even from a warm cache of the partner', async () => {
+    const admin = new PgPartnerAdmin(db.pool, SIGNING_KEY);
+    const { secret: before } = await admin.add('cached', {});
+    const cachedDeps: WebhookDependencies = { ...deps, partners: new PgPartnerDirectory(db.pool, SIGNING_KEY, { cacheTtlMs: 60_000, minRefreshIntervalMs: 0 }) };
+    const send = (s: string) => acceptPartnerBatch({ source: 'cached', ...signedPost(s, ndjson([partnerEvent()])), requestId: 'r' }, cachedDeps, SETTINGS);
+    expect((await send(before)).status).toBe(202); // now cached
+    const { secret: after } = await admin.rotate('cached', 0);
+    expect((await send(after)).status).toBe(202);
+    expect((await send(before)).status).toBe(401); // the fresh read replaced the cached entry
+  });
+
+
   it('accepts the old secret during the grace period and only the new one after an immediate rotation', async () => {
     const admin = new PgPartnerAdmin(db.pool, SIGNING_KEY);
     const { secret: first } = await admin.add('rotating', {});
