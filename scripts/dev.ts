@@ -122,13 +122,13 @@ await runCli(
 
     const s = stack.stack;
     console.error(
-      `ready in ${(stack.startedInMs / 1000).toFixed(1)} s  ${stack.servesHttp ? `http ${s.http}  ws ${s.ws}  ` : ''}kinesis ${s.endpoints.kinesis}  ` +
+      `ready in ${(stack.startedInMs / 1000).toFixed(1)} s  ${stack.servesHttp ? `http ${s.http}  ` : ''}${stack.servesWebSocket ? `ws ${s.ws}  ` : ''}kinesis ${s.endpoints.kinesis}  ` +
         `s3+sqs ${s.endpoints.s3}  dynamodb ${s.endpoints.dynamodb}  lambda ${s.endpoints.lambda}  stack ${stack.stackFile}`,
     );
     console.error(
       `  ${stack.mappings.map((m) => `${m.kind === 'kinesis' ? m.streamName : m.queueName} → ${m.functionKey}`).join(', ')}; bucket ${s.resources.bucket}; ` +
         `producer ${producer ? `${rate} records/s (--no-producer to turn off)` : 'off'}; Kafka ${s.kafka.reason}; ` +
-        `${stack.servesHttp ? '' : 'HTTP/WebSocket: no such functions yet; '}dashboard: not built yet; ` +
+        `${stack.servesWebSocket ? '' : 'WebSocket: no such functions yet; '}dashboard: not built yet; ` +
         'try: npm run query -- "SELECT count(*) FROM events", npm run metrics -- web',
     );
     console.error(`  partner webhook: POST ${s.demoPartner.url} as ${s.demoPartner.id} (secret in ${stack.stackFile}; npm run partner-client -- --demo 100 sends a signed batch)`);

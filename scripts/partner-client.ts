@@ -14,8 +14,15 @@ signed with the partner's secret, and prints the answer. Retries network errors,
 and 5xx answers with backoff, re-signing each attempt and keeping the same Idempotency-Key
 (a fresh UUID unless given), so the batch is accepted at most once.
 
-Defaults: the local stack's demo partner (.local/stack.json); PARTNER_SECRET instead of --secret.
-  --demo N   send N generated page_view events instead of a file`;
+  --file F             NDJSON events to send (one JSON object per line)
+  --demo N             send N generated page_view events instead of a file
+  --gzip               compress the body (Content-Encoding: gzip)
+  --url URL            the webhook, https://<api>/v1/ingest/<partner id>
+  --partner ID         the partner id (picks the local stack's URL for it)
+  --secret S           the partner's signing secret (or PARTNER_SECRET)
+  --idempotency-key K  reuse a key, e.g. to retry a batch sent before
+
+Defaults: the local stack's demo partner (.local/stack.json).`;
 
 /** The signature header of a body sent at `timestamp` (epoch seconds). */
 export function signature(secret: string, timestamp: number, body: Buffer): string {
@@ -80,7 +87,9 @@ async function main(): Promise<void> {
   const url = values.url ?? (stack.http && partner ? `${stack.http}/v1/ingest/${partner}` : undefined);
   if (!url || !secret) throw new Error('give --url and --secret (or PARTNER_SECRET), or start the local stack (npm run dev)');
   if (!values.file && !values.demo) throw new Error('give --file events.ndjson or --demo N');
-  const ndjson = values.file ? readFileSync(values.file, 'utf8') : demoEvents(Number(values.demo));
+  const demoCount = Number(values.demo);
+  if (!values.file && (!Number.isInteger(demoCount) || demoCount < 1 || demoCount > 100_000)) throw new Error(`--demo takes a number of events from 1 to 100000, not "${values.demo}"`);
+  const ndjson = values.file ? readFileSync(values.file, 'utf8') : demoEvents(demoCount);
   const result = await sendBatch({ url, secret, ndjson, gzip: values.gzip ?? false, ...(values['idempotency-key'] ? { idempotencyKey: values['idempotency-key'] } : {}) });
   console.log(JSON.stringify({ status: result.status, attempts: result.attempts, answer: result.body }, null, 2));
   if (result.status >= 300) process.exitCode = 1;

@@ -55,7 +55,12 @@ await runCli(
       const admin = new PgPartnerAdmin(pool, command === 'list' || command === 'disable' || command === 'enable' ? '' : await resolveSigningKey(signingKeySourceFor(process.env)));
       switch (command) {
         case 'add': {
-          const { secret } = await admin.add(id!, newPartnerOptions(values));
+          const options = newPartnerOptions(values);
+          const unregistered = await admin.unregisteredTypes(options.allowedEventTypes ?? []);
+          if (unregistered.length > 0) {
+            process.stderr.write(`warning: no schema is registered for ${unregistered.join(', ')}; such events are held on the queue (then the DLQ) until one is\n`);
+          }
+          const { secret } = await admin.add(id!, options);
           print({ id, secret }, `partner ${id} added\nsecret: ${secret}\nStore it now (e.g. in the partner's secret manager); it is not shown again.`);
           break;
         }
@@ -66,11 +71,11 @@ await runCli(
             partners.length === 0
               ? 'no partners yet: npm run partners -- add <id>'
               : formatTable(
-                  ['id', 'name', 'secret', 'rotating_until', 'event_types', 'max_body', 'max_records', 'max_record', 'state'],
+                  ['id', 'name', 'secret_fingerprint', 'rotating_until', 'event_types', 'max_body', 'max_records', 'max_record', 'state'],
                   partners.map((p) => ({
                     id: p.id,
                     name: p.displayName ?? '',
-                    secret: `${p.fingerprint}…`,
+                    secret_fingerprint: `${p.fingerprint}…`,
                     rotating_until: p.previousSecretValidUntil?.toISOString() ?? '',
                     event_types: p.allowedEventTypes.join(',') || '(any)',
                     max_body: p.limits.maxBodyBytes,

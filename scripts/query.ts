@@ -39,7 +39,7 @@ await runCli(
     if (positionals.length !== 1) throw new UsageError('give exactly one SQL statement (quote it)');
     for (const bound of ['from', 'to'] as const) {
       const v = values[bound];
-      if (v !== undefined && !DATE.test(String(v))) throw new UsageError(`--${bound} must be YYYY-MM-DD`);
+      if (v !== undefined && !isCalendarDate(String(v))) throw new UsageError(`--${bound} must be a date YYYY-MM-DD, got "${String(v)}"`);
     }
     const config = loadCliConfig(process.env, { requireBucket: true });
     const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: 60_000 });
@@ -67,3 +67,10 @@ await runCli(
     }
   },
 );
+
+/** YYYY-MM-DD naming a real day (2026-13-01 and 2026-02-30 are not). */
+function isCalendarDate(text: string): boolean {
+  if (!DATE.test(text)) return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text;
+}

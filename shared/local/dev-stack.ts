@@ -81,6 +81,8 @@ export interface DevStack {
   readonly mappings: readonly MappingConfig[];
   /** Whether any function has http/httpApi/websocket events (offline serves those ports only then). */
   readonly servesHttp: boolean;
+  /** Whether any function has websocket events (offline listens on the ws port only then). */
+  readonly servesWebSocket: boolean;
   /** Stops everything it started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
   /** Kills the child processes at once (a forced exit must not orphan serverless offline). */
@@ -122,7 +124,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const problems = checks.flatMap((c) => (c.status === 'rejected' ? [(c.reason as Error).message] : []));
     if (problems.length > 0) throw new PreflightError(problems.join('\n'));
 
-    const databaseUrl = await prepareLocalSchema(options.databaseUrl, options.log);
+    const databaseUrl = await prepareLocalSchema(options.databaseUrl, localSchemaFor(options.portOffset), options.log);
 
     options.log('starting emulators and reading serverless.yml…');
     const servicePromise = describeService({ stage: options.stage });
@@ -200,8 +202,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       rmSync(pidFile, { force: true });
       rmSync(stackFile, { force: true });
     };
-    const servesHttp = service.functions.some((f) => f.events.some((e) => 'http' in e || 'httpApi' in e || 'websocket' in e));
-    return { stack, stackFile, startedInMs: Date.now() - started, mappings, servesHttp, stop, kill };
+    const servesHttp = service.functions.some((f) => f.events.some((e) => 'http' in e || 'httpApi' in e));
+    const servesWebSocket = service.functions.some((f) => f.events.some((e) => 'websocket' in e));
+    return { stack, stackFile, startedInMs: Date.now() - started, mappings, servesHttp, servesWebSocket, stop, kill };
   } catch (error) {
     await stop();
     throw error;
@@ -226,23 +229,28 @@ async function warmUp(mappings: readonly MappingConfig[], invoker: LambdaApiInvo
 /** The Postgres schema of the local stack, unless DATABASE_URL names one itself. */
 export const LOCAL_SCHEMA = 'event_lake_local';
 
+/** A stack on shifted ports gets its own schema, so two stacks on one database do not drop each other's. */
+export function localSchemaFor(portOffset: number): string {
+  return portOffset === 0 ? LOCAL_SCHEMA : `${LOCAL_SCHEMA}_${portOffset}`;
+}
+
 /**
  * The emulators keep nothing between runs, so metadata of an earlier run (checkpoints,
  * manifest rows of files that no longer exist) would make the new run skip records and
  * `npm run query` fail. The stack therefore works in its own schema, recreated at every
  * start; a DATABASE_URL that already sets `options` (e.g. a search_path) is used as is.
  */
-async function prepareLocalSchema(databaseUrl: string, log: (line: string) => void): Promise<string> {
+async function prepareLocalSchema(databaseUrl: string, schema: string, log: (line: string) => void): Promise<string> {
   if (/[?&]options=/.test(databaseUrl)) return databaseUrl;
   const admin = createPgPool({ connectionString: databaseUrl });
   try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${LOCAL_SCHEMA} CASCADE`);
-    await admin.query(`CREATE SCHEMA ${LOCAL_SCHEMA}`);
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.query(`CREATE SCHEMA ${schema}`);
   } finally {
     await admin.end();
   }
-  log(`Postgres schema ${LOCAL_SCHEMA} recreated (the emulators keep nothing between runs, so neither does the metadata)`);
-  return withSearchPath(databaseUrl, LOCAL_SCHEMA);
+  log(`Postgres schema ${schema} recreated (the emulators keep nothing between runs, so neither does the metadata)`);
+  return withSearchPath(databaseUrl, schema);
 }
 
 async function startFauxqs(port: number): Promise<{ close(): Promise<void> }> {

@@ -53,6 +53,14 @@ export class PgPartnerAdmin {
     return { secret };
   }
 
+  /** The event types among `types` with no registered schema (their events would be held). */
+  async unregisteredTypes(types: readonly string[]): Promise<string[]> {
+    if (types.length === 0) return [];
+    const { rows } = await this.pool.query<{ event_type: string }>('SELECT DISTINCT event_type FROM event_schemas WHERE event_type = ANY($1)', [types]);
+    const known = new Set(rows.map((r) => r.event_type));
+    return types.filter((t) => !known.has(t));
+  }
+
   async list(): Promise<PartnerSummary[]> {
     const { rows } = await this.pool.query<PartnerRow>(`SELECT ${PARTNER_COLUMNS} FROM partners ORDER BY id`);
     return rows.map((r) => ({

@@ -12,6 +12,19 @@ export function withSearchPath(url: string, schema: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
+/**
+ * The connection string with one more server option (`-c name=value`) in its `options`
+ * parameter, kept beside any already there (e.g. a search_path).
+ *
+ * @example withSessionOption('postgres://h/db?options=-c%20search_path%3Dx', '-c synchronous_commit=off')
+ */
+export function withSessionOption(url: string, option: string): string {
+  const parsed = new URL(url);
+  const existing = parsed.searchParams.get('options');
+  parsed.searchParams.set('options', existing ? `${existing} ${option}` : option);
+  return parsed.toString();
+}
+
 /** A connection string fit for logs: the password replaced by ***. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@');
@@ -39,7 +52,8 @@ export interface PgPoolOptions {
  */
 export function createPgPool(options: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    // A startup option rather than a SET after connecting: it holds from the first statement.
+    connectionString: options.asynchronousCommit ? withSessionOption(options.connectionString, '-c synchronous_commit=off') : options.connectionString,
     max: options.max ?? 1,
     statement_timeout: options.statementTimeoutMs ?? 10_000,
     connectionTimeoutMillis: 5_000,
@@ -49,10 +63,5 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
   // An idle client losing its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query reconnects.
   pool.on('error', () => undefined);
-  if (options.asynchronousCommit) {
-    pool.on('connect', (client) => {
-      client.query('SET synchronous_commit TO off').catch(() => undefined);
-    });
-  }
   return pool;
 }
