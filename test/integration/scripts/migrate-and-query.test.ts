@@ -96,7 +96,10 @@ describe('npm run query', () => {
   it('rejects bad usage with exit code 2 and the usage text', async () => {
     const result = await runScript('query', ['--from', 'yesterday', 'SELECT 1'], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--from must be YYYY-MM-DD[\s\S]*Usage: npm run query/);
+    expect(result.stderr).toMatch(/--from must be a date YYYY-MM-DD, got "yesterday"[\s\S]*Usage: npm run query/);
+    const impossible = await runScript('query', ['--to', '2026-13-01', 'SELECT 1'], env);
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toMatch(/--to must be a date YYYY-MM-DD, got "2026-13-01"/);
   });
 
   it('reports a SQL error as one line', async () => {
