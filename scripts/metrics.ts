@@ -93,6 +93,12 @@ await runCli(
         process.stdout.write(`${eventType}: ${t.total.count} events${t.uniques !== null ? `, ~${t.uniques} unique ${t.uniqueField}` : ''}${fresh}${tops.length ? `; ${tops.join('; ')}` : ''}\n`);
       }
       process.stdout.write(`total: ${totalCount} events, ${totalLate} late\n`);
+      if (totalCount === 0) {
+        // Zeros alone do not say whether the source is quiet or the name is wrong.
+        process.stderr.write(
+          `no events of source "${source}" in the last ${minutes} min of event time (sources are case-sensitive; the local producer sends "web" and "shop", the demo partner "demo-partner"; try --minutes 60)\n`,
+        );
+      }
     } finally {
       redis.disconnect();
       await pool.end();
