@@ -2,10 +2,10 @@
 // replays). SQS has no order and redelivers, so instead of a checkpoint the events' ids are
 // the progress: already-committed ids are dropped, and the batch's ids are inserted in the
 // same transaction as its manifest rows (DESIGN.md "Exactly once").
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { computeDeltas } from '../aggregates/compute-deltas.js';
 import type { EventEnvelope, QuarantinedItem, SourceRecord } from '../envelope/types.js';
-import { RetryableError } from '../errors.js';
+import { DuplicateEventConflictError, RetryableError } from '../errors.js';
 import { quarantineKeyOf, shardKeyOf } from '../lake/object-keys.js';
 import { applyAggregates, writeLakeFiles, writeQuarantine } from './batch-writes.js';
 import { decodeBatch } from './decode-batch.js';
@@ -59,12 +59,20 @@ export async function ingestQueueBatch(
   if (records.some((r) => r.stream !== stream || r.shard !== shard)) {
     throw new Error('ingestQueueBatch takes the messages of one queue');
   }
-  try {
-    return await ingest(records, deps, options, stream, shard);
-  } catch (cause) {
-    throw new QueueBatchError(`queue batch failed: ${(cause as Error)?.message ?? cause}`, { cause });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ingest(records, deps, options, stream, shard);
+    } catch (cause) {
+      // Another delivery committed some of these events first (a redelivery racing this one).
+      // Running again drops them as duplicates; failing the batch would send every message
+      // of it, innocent ones included, one receive closer to the DLQ.
+      if (cause instanceof DuplicateEventConflictError && attempt < MAX_CONFLICT_ATTEMPTS) continue;
+      throw new QueueBatchError(`queue batch failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    }
   }
 }
+
+const MAX_CONFLICT_ATTEMPTS = 3;
 
 async function ingest(
   records: readonly SourceRecord[],
@@ -80,10 +88,14 @@ async function ingest(
   const candidates = decoded.events.filter((e) => !isHeld(e.record));
   const decodeFailures = decoded.quarantined.filter((q) => !isHeld(q.record));
 
-  const { fresh, duplicates } = await dropCommitted(candidates, deps.committedEvents);
+  const { fresh, duplicates } = await dropCommitted(candidates, deps.committedEvents, deps.registry);
   await options.onStep?.('after-checkpoint-read');
   const shardKey = shardKeyOf(stream, shard);
-  const stem = `${shardKey}-${batchDigest(fresh, decodeFailures)}`;
+  // Unlike a shard's, a queue batch has no checkpoint that lets one writer at a time commit:
+  // two deliveries of the same messages can run at once. A name from the content alone would
+  // let the loser overwrite the winner's committed file, so each attempt gets its own; the
+  // loser's files are orphans (no manifest row), invisible to readers and swept later.
+  const stem = `${shardKey}-${batchDigest(fresh, decodeFailures)}-${randomBytes(4).toString('hex')}`;
   const plan = planLakeFiles(fresh, deps.registry, { shardKey, lateThresholdMs: options.lateThresholdMs, fileStem: stem });
   const quarantined: QuarantinedItem[] = [...decodeFailures, ...plan.quarantined];
   const base = { queue: shard, messages: records.length, duplicates, held: [...held].map(([messageId, reason]) => ({ messageId, reason })) };
@@ -126,28 +138,40 @@ function heldMessages(events: readonly EventEnvelope[], deps: QueueIngestDepende
   return held;
 }
 
-/** Drops events committed by an earlier delivery, and repeats of an id within the batch. */
+/**
+ * Drops events committed by an earlier delivery, and repeats of an id within the batch. Of
+ * repeats, the first that passes its schema is kept: a partner's corrected re-send in the
+ * same batch as the bad original must not be dropped for the original's sake.
+ */
 async function dropCommitted(
   events: readonly EventEnvelope[],
   index: CommittedEventIndex,
+  schemas: QueueIngestDependencies['registry'],
 ): Promise<{ fresh: EventEnvelope[]; duplicates: number }> {
-  const seen = new Set<string>();
-  const unique: EventEnvelope[] = [];
+  const chosen = new Map<string, { event: EventEnvelope; valid: boolean | undefined }>();
+  const order: string[] = [];
+  const isValid = (e: EventEnvelope) => schemas.get(e.eventType, e.schemaVersion)?.validate(e.payload) === true;
   for (const event of events) {
     const key = eventKeyString(event.source, event.eventId);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(event);
+    const current = chosen.get(key);
+    if (!current) {
+      chosen.set(key, { event, valid: undefined });
+      order.push(key);
+      continue;
+    }
+    // Validated only when an id repeats, which is rare.
+    current.valid ??= isValid(current.event);
+    if (!current.valid && isValid(event)) chosen.set(key, { event, valid: true });
   }
+  const unique = order.map((key) => chosen.get(key)!.event);
   const committed = await index.findCommitted(unique.map((e) => ({ source: e.source, eventId: e.eventId })));
   const fresh = unique.filter((e) => !committed.has(eventKeyString(e.source, e.eventId)));
   return { fresh, duplicates: events.length - fresh.length };
 }
 
 /**
- * Names the batch's files after what they hold (message ids and positions of the events and
- * quarantined items), so a redelivery of the same messages overwrites its own uncommitted
- * files, and two different batches never share a name.
+ * A digest of what the batch's files hold (message ids and positions of the events and
+ * quarantined items), so file names show which batch wrote them.
  */
 function batchDigest(events: readonly EventEnvelope[], quarantined: readonly QuarantinedItem[]): string {
   const hash = createHash('sha256');

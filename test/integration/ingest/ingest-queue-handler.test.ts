@@ -107,11 +107,24 @@ describe('ingest-queue handler', () => {
     expect(ids.filter((id) => id.startsWith('outage-'))).toEqual(['outage-1', 'outage-2']);
   }, 60_000);
 
-  it('lands concurrent deliveries of the same messages once', async () => {
+  it('lands concurrent deliveries of the same messages once, the loser of the race retrying within its run', async () => {
     const batch = Array.from({ length: 5 }, (_, i) => sqsMessage([pageView({ source: 'acme', event_id: `race-${i}` })]));
-    const responses = await Promise.all([handler(sqsEvent(batch), context), handler(sqsEvent(batch), context)]);
-    // The loser of the race fails its batch and SQS redelivers it: drop the duplicates then.
-    for (const response of responses) if (response.batchItemFailures.length > 0) await handler(sqsEvent(batch), context);
+    const responses = await Promise.all([handler(sqsEvent(batch), context), handler(sqsEvent(batch), context), handler(sqsEvent(batch), context)]);
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
     expect((await landedIds()).filter((id) => id.startsWith('race-'))).toHaveLength(5);
+    // Each committed file holds exactly what the manifest says (no loser overwrote a winner's file).
+    const { rows } = await db.pool.query<{ key: string; record_count: number }>(`SELECT key, record_count FROM lake_files WHERE key LIKE '%' || $1 || '%'`, ['partner-ingest']);
+    for (const file of rows) {
+      const [counted] = await duck.rows(`SELECT count(*)::INT AS n FROM read_parquet({file})`, await s3.getObjectBytes(file.key));
+      expect(counted!['n']).toBe(file.record_count);
+    }
+  });
+
+  it('keeps the corrected copy when a bad event and its fix share an id in one batch', async () => {
+    const bad = pageView({ source: 'acme', event_id: 'fixed-1', url: 42 });
+    const fixed = pageView({ source: 'acme', event_id: 'fixed-1', url: '/ok' });
+    await expect(handler(sqsEvent([sqsMessage([bad]), sqsMessage([fixed])]), context)).resolves.toEqual({ batchItemFailures: [] });
+    const rows = await queryLake(db.pool, s3, duck, `SELECT url FROM lake WHERE event_id = 'fixed-1'`);
+    expect(rows).toEqual([{ url: '/ok' }]);
   });
 });
