@@ -16,9 +16,11 @@ CREATE TABLE partners (
   previous_valid_until  timestamptz,
   -- Empty: every registered event type is allowed.
   allowed_event_types   text[]      NOT NULL DEFAULT '{}',
-  max_body_bytes        integer     NOT NULL DEFAULT 5242880 CHECK (max_body_bytes BETWEEN 1024 AND 5242880),
+  -- 4 MiB: Lambda's 6 MB invocation limit after API Gateway base64-encodes a gzip body.
+  max_body_bytes        integer     NOT NULL DEFAULT 4194304 CHECK (max_body_bytes BETWEEN 1024 AND 4194304),
   max_records           integer     NOT NULL DEFAULT 10000 CHECK (max_records BETWEEN 1 AND 100000),
-  max_record_bytes      integer     NOT NULL DEFAULT 65536 CHECK (max_record_bytes BETWEEN 256 AND 262144),
+  -- At most what fits one queue message's body (256 KiB less room for attributes).
+  max_record_bytes      integer     NOT NULL DEFAULT 65536 CHECK (max_record_bytes BETWEEN 256 AND 261120),
   disabled_at           timestamptz,
   created_at            timestamptz NOT NULL DEFAULT now(),
   updated_at            timestamptz NOT NULL DEFAULT now()

@@ -116,9 +116,9 @@ function newPartnerOptions(values: Record<string, string | boolean | undefined>)
     ...(typeof values['name'] === 'string' ? { displayName: values['name'] } : {}),
     allowedEventTypes: types,
     limits: {
-      ...optionalInt(values, 'max-body-bytes', 'maxBodyBytes', 1_024, 5_242_880),
+      ...optionalInt(values, 'max-body-bytes', 'maxBodyBytes', 1_024, 4_194_304),
       ...optionalInt(values, 'max-records', 'maxRecords', 1, 100_000),
-      ...optionalInt(values, 'max-record-bytes', 'maxRecordBytes', 256, 262_144),
+      ...optionalInt(values, 'max-record-bytes', 'maxRecordBytes', 256, 261_120),
     },
   };
 }

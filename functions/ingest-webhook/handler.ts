@@ -13,7 +13,7 @@ import { webhookRuntime, webhookSettings } from '../../shared/webhook/webhook-ru
 const logger = createLogger('ingest-webhook');
 const config = loadWebhookConfig(process.env);
 const settings = webhookSettings(config);
-const dependencies = webhookRuntime(config);
+const dependencies = webhookRuntime(config, logger);
 
 async function ingestWebhook(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
   const source = event.pathParameters?.['source'] ?? '';

@@ -13,7 +13,7 @@ import { createPgPool } from '../../shared/stores/postgres/pg-pool.js';
 const logger = createLogger('retention-sweep');
 const config = loadConfig(process.env);
 const retention = parseEnvironment(
-  z.object({ QUEUE_DEDUPE_WINDOW_DAYS: z.coerce.number().positive().default(14), IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24) }),
+  z.object({ QUEUE_DEDUPE_WINDOW_DAYS: z.coerce.number().positive().default(18), IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24) }),
   process.env,
 );
 const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });

@@ -39,9 +39,13 @@ export interface WebhookDependencies {
   readonly idempotency: IdempotencyStore;
   readonly queue: RecordQueue;
   readonly now?: () => number;
+  /** An idempotency store write failed after the outcome was decided (logged, not fatal). */
+  readonly onStoreError?: (operation: 'complete' | 'release', error: unknown) => void;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Verified against for unknown partners, only to spend the same time as for known ones. */
+const UNKNOWN_PARTNER_SECRET = 'whsec_unknown-partner';
 
 /**
  * Handles one partner POST. Client mistakes become 4xx answers; a queue failure becomes a
@@ -88,12 +92,15 @@ async function accept(request: PartnerRequest, deps: WebhookDependencies, settin
   try {
     reply = await enqueueRecords(request, partner, format, deps, settings, now);
   } catch (error) {
-    await deps.idempotency.release(partner.id, key);
+    await deps.idempotency.release(partner.id, key).catch((releaseError: unknown) => deps.onStoreError?.('release', releaseError));
     throw error;
   }
-  // Only an accepted batch is remembered; a refused one is refused again the same way.
-  if (reply.status === 202) await deps.idempotency.complete(partner.id, key, reply);
-  else await deps.idempotency.release(partner.id, key);
+  // Only an accepted batch is remembered; a refused one is refused again the same way. The
+  // records are on the queue whatever happens here: a failure to remember the answer must not
+  // turn the 202 into an error (the key's claim then lapses, and a retry re-enqueues, which
+  // the queue consumer drops by event id).
+  const remembering = reply.status === 202 ? deps.idempotency.complete(partner.id, key, reply) : deps.idempotency.release(partner.id, key);
+  await remembering.catch((error: unknown) => deps.onStoreError?.(reply.status === 202 ? 'complete' : 'release', error));
   return reply;
 }
 
@@ -106,7 +113,15 @@ async function authenticate(request: PartnerRequest, partners: PartnerDirectory,
     throw new WebhookRequestError(401, 'bad_signature', 'X-Signature must be sha256=<64 hex digits of the HMAC-SHA256 of "<X-Timestamp>.<raw body>">');
   }
   const timestamp = request.headers['x-timestamp']!;
-  const verifies = (p: Partner | undefined): p is Partner => p !== undefined && p.secrets.some((secret) => verifySignature(secret, timestamp, request.body, signature));
+  const verifies = (p: Partner | undefined): p is Partner => {
+    // An unknown partner still costs one HMAC over the body, so the answer's timing does not
+    // tell which partner ids exist.
+    if (p === undefined) {
+      verifySignature(UNKNOWN_PARTNER_SECRET, timestamp, request.body, signature);
+      return false;
+    }
+    return p.secrets.some((secret) => verifySignature(secret, timestamp, request.body, signature));
+  };
   let partner = await partners.find(request.source);
   // A cached partner may predate a rotation (or the partner's creation): read it afresh once.
   if (!verifies(partner)) partner = (await partners.refresh?.(request.source)) ?? partner;
@@ -127,7 +142,7 @@ async function enqueueRecords(
 ): Promise<WebhookReply> {
   const inflated = inflateBody(request.body, request.headers['content-encoding'], Math.min(settings.maxBodyBytes, partner.limits.maxBodyBytes));
   const items = splitRecords(inflated.toString('utf8'), format, partner.limits);
-  const { lines, rejected } = checkRecords(items, partner, now);
+  const { lines, rejected } = checkRecords(items, partner, now, settings.maxMessageBodyBytes);
   if (lines.length === 0) {
     throw new WebhookRequestError(400, 'no_valid_records', 'no record of the request is valid; nothing was accepted', rejectionFields(rejected, settings));
   }

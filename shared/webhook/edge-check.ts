@@ -7,6 +7,9 @@ import { PermanentRecordError } from '../errors.js';
 import type { BodyItem } from './request-body.js';
 import type { Partner, RejectedRecord } from './types.js';
 
+const NON_XML = /[\uFFFE\uFFFF]/;
+const NON_XML_GLOBAL = /[\uFFFE\uFFFF]/g;
+
 /** The records of a request split into lines to enqueue and refusals with reasons. */
 export interface EdgeCheckResult {
   /** One NDJSON line per accepted record, `source` set to the partner. */
@@ -20,7 +23,9 @@ export interface EdgeCheckResult {
  *
  * @example checkRecords(items, partner, Date.now()).lines.length
  */
-export function checkRecords(items: readonly BodyItem[], partner: Partner, nowMs: number): EdgeCheckResult {
+export function checkRecords(items: readonly BodyItem[], partner: Partner, nowMs: number, maxMessageBodyBytes: number): EdgeCheckResult {
+  // A record must also fit one queue message, whatever the partner's own limit says.
+  const maxRecordBytes = Math.min(partner.limits.maxRecordBytes, maxMessageBodyBytes);
   const lines: string[] = [];
   const rejected: RejectedRecord[] = [];
   // toEnvelope checks the contract against a record's arrival time: here, now.
@@ -30,14 +35,14 @@ export function checkRecords(items: readonly BodyItem[], partner: Partner, nowMs
       rejected.push({ index: item.index, reason: item.error });
       continue;
     }
-    const outcome = checkRecord(item.value, item.text, partner, arrival);
+    const outcome = checkRecord(item.value, item.text, partner, arrival, maxRecordBytes);
     if (typeof outcome === 'string') rejected.push({ index: item.index, reason: outcome });
     else lines.push(outcome.line);
   }
   return { lines, rejected };
 }
 
-function checkRecord(value: unknown, text: string | null, partner: Partner, arrival: SourceRecord): string | { line: string } {
+function checkRecord(value: unknown, text: string | null, partner: Partner, arrival: SourceRecord, maxRecordBytes: number): string | { line: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'an event must be a JSON object';
   const event = value as Record<string, unknown>;
   const source = event['source'];
@@ -55,10 +60,18 @@ function checkRecord(value: unknown, text: string | null, partner: Partner, arri
     if (error instanceof PermanentRecordError) return error.message;
     throw error;
   }
-  const line = reuseText ? text : JSON.stringify(event);
-  const bytes = line.length * 3 <= partner.limits.maxRecordBytes ? line.length : Buffer.byteLength(line);
-  if (bytes > partner.limits.maxRecordBytes) {
-    return `record is ${bytes} bytes; the limit is ${partner.limits.maxRecordBytes}`;
+  const line = escapeNonXmlCharacters(reuseText ? text : JSON.stringify(event));
+  const bytes = line.length * 3 <= maxRecordBytes ? line.length : Buffer.byteLength(line);
+  if (bytes > maxRecordBytes) {
+    return `record is ${bytes} bytes; the limit is ${maxRecordBytes}`;
   }
   return { line };
+}
+
+/**
+ * SQS refuses message bodies with U+FFFE or U+FFFF (outside XML's character set). In valid
+ * JSON they can only stand inside strings, where the \uXXXX escape means the same.
+ */
+function escapeNonXmlCharacters(line: string): string {
+  return NON_XML.test(line) ? line.replace(NON_XML_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : line;
 }

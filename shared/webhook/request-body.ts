@@ -38,7 +38,7 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
 /**
  * The body as sent, inflated when Content-Encoding is gzip; never larger than `maxBytes`.
  *
- * @example inflateBody(gzipped, 'gzip', 5 * 1024 * 1024).toString('utf8')
+ * @example inflateBody(gzipped, 'gzip', 4 * 1024 * 1024).toString('utf8')
  */
 export function inflateBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Buffer {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { parseEnvironment } from '../config.js';
 import { SQS_DEFAULT_MAX_MESSAGE_BYTES } from './pack-queue-messages.js';
 
+/** The largest body a partner may send (as sent, and inflated). */
+export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
+
 /** Room kept in each queue message for its attributes (source, request id, time). */
 const ATTRIBUTE_RESERVE_BYTES = 1_024;
 
@@ -20,7 +23,9 @@ const configSchema = z
     /** …the SSM SecureString parameter holding it (deployed stages). */
     PARTNER_SIGNING_KEY_PARAMETER: z.string().trim().default(''),
     WEBHOOK_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
-    WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(5_242_880).default(5_242_880),
+    // Lambda takes at most 6 MB per synchronous invocation, and API Gateway base64-encodes a
+    // gzip body (x 4/3) or JSON-escapes a text one: 4 MiB is what reliably fits.
+    WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(MAX_WEBHOOK_BODY_BYTES).default(MAX_WEBHOOK_BODY_BYTES),
     QUEUE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(SQS_DEFAULT_MAX_MESSAGE_BYTES),
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     /** Local stack only: the SQS emulator. Passed to the client explicitly: the SDK otherwise

@@ -1,5 +1,6 @@
 // Builds the webhook's stores once per container, at first use: the Postgres pool, the
 // partner directory (with the signing key from SSM in AWS), idempotency and the queue.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createPgPool } from '../stores/postgres/pg-pool.js';
 import { PgIdempotencyStore } from '../stores/postgres/pg-idempotency-store.js';
@@ -30,12 +31,12 @@ export function webhookSettings(config: WebhookConfig): WebhookSettings {
 /**
  * Returns a function that resolves the container's webhook stores, creating them on first call.
  *
- * @example const dependencies = webhookRuntime(config); const deps = await dependencies();
+ * @example const dependencies = webhookRuntime(config, logger); const deps = await dependencies();
  */
-export function webhookRuntime(config: WebhookConfig): () => Promise<WebhookDependencies> {
+export function webhookRuntime(config: WebhookConfig, logger: Logger): () => Promise<WebhookDependencies> {
   let ready: Promise<WebhookDependencies> | undefined;
   return () => {
-    ready ??= build(config).catch((error: unknown) => {
+    ready ??= build(config, logger).catch((error: unknown) => {
       ready = undefined; // let the next invocation try again
       throw error;
     });
@@ -43,7 +44,7 @@ export function webhookRuntime(config: WebhookConfig): () => Promise<WebhookDepe
   };
 }
 
-async function build(config: WebhookConfig): Promise<WebhookDependencies> {
+async function build(config: WebhookConfig, logger: Logger): Promise<WebhookDependencies> {
   const signingKey = await resolveSigningKey(config.signingKey);
   // The webhook writes only idempotency keys, which decide which answer a retry gets, not what
   // lands in the lake (the queue consumer drops re-sent events by id): losing the last few
@@ -66,5 +67,6 @@ async function build(config: WebhookConfig): Promise<WebhookDependencies> {
     partners: new PgPartnerDirectory(pool, signingKey),
     idempotency: new PgIdempotencyStore(pool, { retentionSeconds: config.idempotencyRetentionSeconds, abandonAfterSeconds: ABANDONED_CLAIM_SECONDS }),
     queue: new SqsRecordQueue(sqs, resolveQueueUrl, { maxMessageBytes: config.maxMessageBytes }),
+    onStoreError: (operation, error) => logger.warn('idempotency key not updated; a retry may enqueue again (the queue drops re-sent events)', { operation, error }),
   };
 }

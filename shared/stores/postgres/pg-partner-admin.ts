@@ -44,7 +44,7 @@ export class PgPartnerAdmin {
     const result = await this.pool.query(
       `INSERT INTO partners (id, display_name, secret_salt, secret_sha256, allowed_event_types,
          max_body_bytes, max_records, max_record_bytes)
-       VALUES ($1, $2, $3, $4, $5, COALESCE($6, 5242880), COALESCE($7, 10000), COALESCE($8, 65536))
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6, 4194304), COALESCE($7, 10000), COALESCE($8, 65536))
        ON CONFLICT (id) DO NOTHING`,
       [id, partner.displayName ?? null, salt, secretFingerprint(secret), partner.allowedEventTypes ?? [],
         limits.maxBodyBytes ?? null, limits.maxRecords ?? null, limits.maxRecordBytes ?? null],

@@ -50,7 +50,7 @@ export function toPartner(row: PartnerRow, signingKey: string, nowMs: number): P
 /** @example const partner = await new PgPartnerDirectory(pool, signingKey).find('acme'); */
 export class PgPartnerDirectory implements PartnerDirectory {
   private readonly cache = new Map<string, { partner: Partner | undefined; until: number }>();
-  private readonly refreshedAt = new Map<string, number>();
+  private readonly loadedAt = new Map<string, number>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -59,6 +59,8 @@ export class PgPartnerDirectory implements PartnerDirectory {
   ) {}
 
   async find(id: string): Promise<Partner | undefined> {
+    // An id that cannot exist (the table's own pattern) costs no query at all.
+    if (!PARTNER_ID.test(id)) return undefined;
     const now = (this.options.now ?? Date.now)();
     const cached = this.cache.get(id);
     if (cached && cached.until > now) return cached.partner;
@@ -66,25 +68,36 @@ export class PgPartnerDirectory implements PartnerDirectory {
   }
 
   async refresh(id: string): Promise<Partner | undefined> {
+    if (!PARTNER_ID.test(id)) return undefined;
     const now = (this.options.now ?? Date.now)();
-    const last = this.refreshedAt.get(id) ?? Number.NEGATIVE_INFINITY;
-    // At most one fresh read per partner id and interval: requests with bad signatures (or
-    // made-up ids) must not each become a query.
-    if (now - last < (this.options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_MS)) return undefined;
-    if (this.refreshedAt.size >= MAX_CACHED_PARTNERS) this.refreshedAt.clear();
-    this.refreshedAt.set(id, now);
+    // At most one read per id and interval, counting the read `find` may just have made:
+    // requests with bad signatures (or made-up ids) must not each become a query.
+    if (now - (this.loadedAt.get(id) ?? Number.NEGATIVE_INFINITY) < (this.options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_MS)) return undefined;
     return this.load(id, now);
   }
 
   private async load(id: string, now: number): Promise<Partner | undefined> {
+    remember(this.loadedAt, id, now);
     const { rows } = await this.pool.query<PartnerRow>(`SELECT ${PARTNER_COLUMNS} FROM partners WHERE id = $1`, [id]);
     const partner = rows[0] ? toPartner(rows[0], this.signingKey, now) : undefined;
     // Unknown ids are cached too (briefly), so a flood of requests for made-up partners
-    // does not turn into a flood of queries. The cache is bounded for the same reason.
-    if (this.cache.size >= MAX_CACHED_PARTNERS) this.cache.clear();
-    this.cache.set(id, { partner, until: now + (this.options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS) });
+    // does not turn into a flood of queries.
+    remember(this.cache, id, { partner, until: now + (this.options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS) });
     return partner;
   }
+}
+
+/** The `partners.id` pattern of the migration. */
+const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Sets a key in a bounded map, evicting the oldest entry when full (Maps keep insertion
+ * order), so a flood of made-up ids cannot push out every real partner at once.
+ */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= MAX_CACHED_PARTNERS) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 const DEFAULT_CACHE_TTL_MS = 30_000;

@@ -62,8 +62,16 @@ export class SqsRecordQueue implements RecordQueue {
     }));
     const batches = groupIntoBatches(entries, this.options.maxMessageBytes);
     let next = 0;
+    let failed = false;
     const workers = Array.from({ length: Math.min(this.options.concurrency ?? 4, batches.length) }, async () => {
-      while (next < batches.length) await this.sendWithRetries(url, batches[next++]!);
+      // Once one batch has failed for good the request fails; sending the rest would only
+      // enqueue records the partner is told to send again.
+      while (next < batches.length && !failed) {
+        await this.sendWithRetries(url, batches[next++]!).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
+      }
     });
     await Promise.all(workers);
   }

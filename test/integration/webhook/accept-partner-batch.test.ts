@@ -14,7 +14,7 @@ import { startS3Emulator, type S3Emulator } from '../../support/s3-emulator.js';
 import { createTestQueue, drainQueue, ndjson, partnerEvent, signedPost } from '../../support/webhook.js';
 
 const SIGNING_KEY = randomBytes(32).toString('base64url');
-const SETTINGS: WebhookSettings = { replayWindowSeconds: 300, maxBodyBytes: 5 * 1024 * 1024, maxMessageBodyBytes: 261_120, maxListedRejections: 1_000 };
+const SETTINGS: WebhookSettings = { replayWindowSeconds: 300, maxBodyBytes: 4 * 1024 * 1024, maxMessageBodyBytes: 261_120, maxListedRejections: 1_000 };
 
 let db: TestDatabase;
 let emulator: S3Emulator;
@@ -67,6 +67,13 @@ describe('accepting a signed batch', () => {
     const enqueued = await enqueuedEvents();
     expect(enqueued.map((e) => e['event_id'])).toEqual([events[0]!['event_id'], events[1]!['event_id'], events[3]!['event_id']]);
     expect(enqueued.every((e) => e['source'] === 'acme')).toBe(true);
+  });
+
+  it('escapes U+FFFF and U+FFFE, which SQS refuses in a message body, keeping the value', async () => {
+    const event = partnerEvent({ url: '/odd\uffff\ufffe' });
+    const reply = await post('acme', signedPost(secret, ndjson([{ ...event, source: 'acme' }])));
+    expect(reply.status).toBe(202);
+    expect((await enqueuedEvents())[0]!['url']).toBe('/odd\uffff\ufffe');
   });
 
   it('takes a gzip JSON array as well as NDJSON', async () => {
@@ -139,7 +146,7 @@ describe('refusals: the right 4xx, nothing enqueued', () => {
     ['a replayed old timestamp', () => ({ source: 'acme', ...signedPost(secret, ndjson([partnerEvent()]), { timestamp: Math.floor(Date.now() / 1000) - 600 }) }), 401, 'bad_timestamp'],
     ['an unknown source', () => ({ source: 'nobody', ...signedPost(secret, ndjson([partnerEvent()])) }), 401, 'bad_signature'],
     ['a missing signature', () => { const s = signedPost(secret, ndjson([partnerEvent()])); delete s.headers['x-signature']; return { source: 'acme', ...s }; }, 401, 'missing_signature'],
-    ['an oversized body', () => ({ source: 'acme', ...signedPost(secret, Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)) }), 413, 'body_too_large'],
+    ['an oversized body', () => ({ source: 'acme', ...signedPost(secret, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20)) }), 413, 'body_too_large'],
     ['a gzip bomb', () => ({ source: 'acme', ...signedPost(secret, bomb, { gzip: true }) }), 413, 'body_too_large'],
     ['non-JSON', () => ({ source: 'acme', ...signedPost(secret, 'hello world', { contentType: 'application/json' }) }), 400, 'bad_json'],
     ['NDJSON without one valid line', () => ({ source: 'acme', ...signedPost(secret, 'a\nb\n') }), 400, 'no_valid_records'],
