@@ -123,11 +123,18 @@ async function authenticate(request: PartnerRequest, partners: PartnerDirectory,
     return p.secrets.some((secret) => verifySignature(secret, timestamp, request.body, signature));
   };
   let partner = await partners.find(request.source);
-  // A cached partner may predate a rotation (or the partner's creation): read it afresh once.
-  if (!verifies(partner)) partner = (await partners.refresh?.(request.source)) ?? partner;
+  let verified = verifies(partner);
+  if (!verified) {
+    // A cached partner may predate a rotation (or the partner's creation): read it afresh once.
+    const fresh = await partners.refresh?.(request.source);
+    if (fresh) {
+      partner = fresh;
+      verified = verifies(partner);
+    }
+  }
   // One answer for an unknown partner and a wrong signature: the webhook does not tell
   // strangers which partner ids exist.
-  if (!verifies(partner)) throw new WebhookRequestError(401, 'bad_signature', 'unknown partner or signature mismatch');
+  if (!verified || partner === undefined) throw new WebhookRequestError(401, 'bad_signature', 'unknown partner or signature mismatch');
   if (partner.disabled) throw new WebhookRequestError(403, 'partner_disabled', `partner ${partner.id} is disabled`);
   return partner;
 }
