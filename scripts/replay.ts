@@ -4,7 +4,6 @@ import { loadCliConfig, type RequiredCliSetting } from '../shared/cli/cli-config
 import { runCli, UsageError } from '../shared/cli/run-cli.js';
 import { DLQ_HOLD_SECONDS, replayDeadLetters, type DlqReplayReport } from '../shared/replay/dlq-replay.js';
 import { replayQuarantine, type QuarantineReplayReport } from '../shared/replay/quarantine-replay.js';
-import { ATTRIBUTE_RESERVE_BYTES } from '../shared/replay/replay-messages.js';
 import { formatDlqReport, formatQuarantineReport } from '../shared/replay/replay-summary.js';
 import { InvalidSinceError, parseSince } from '../shared/replay/since-parser.js';
 import { SchemaRegistry } from '../shared/schema/schema-registry.js';
@@ -16,6 +15,7 @@ import { S3ObjectReader } from '../shared/stores/s3/s3-object-reader.js';
 import { createSqsClient, resolveQueueUrl } from '../shared/stores/sqs/sqs-client.js';
 import { SqsDeadLetterQueue } from '../shared/stores/sqs/sqs-dead-letter-queue.js';
 import { QUEUE_ATTRIBUTES, SqsRecordQueue } from '../shared/stores/sqs/sqs-record-queue.js';
+import { maxMessageBodyBytes } from '../shared/webhook/pack-queue-messages.js';
 
 const usage = `Usage: npm run replay -- --from quarantine|dlq [--source S] [--since T] [--dry-run] [--json]
 
@@ -113,7 +113,7 @@ async function fromQuarantine(run: ReplayRun): Promise<QuarantineReplayReport> {
         source: run.source,
         since: run.since,
         dryRun: run.dryRun,
-        maxMessageBodyBytes: config.queueMaxMessageBytes - ATTRIBUTE_RESERVE_BYTES,
+        maxMessageBodyBytes: maxMessageBodyBytes(config.queueMaxMessageBytes),
         onProgress: (p) => progress(`quarantine: ${p.scanned} rows checked, ${p.replayed} ${run.dryRun ? 'would be replayed' : 'replayed'}, ${p.stillFailing} still failing`),
       },
     );

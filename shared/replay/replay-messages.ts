@@ -1,13 +1,7 @@
 // Packs replayed events into ingest queue messages the way the webhook does, so the queue
 // consumer cannot tell a replay from a partner request (and dedupes it the same way).
-import { packMessageBodies } from '../webhook/pack-queue-messages.js';
+import { packMessageBodies, sqsSafeLine } from '../webhook/pack-queue-messages.js';
 import type { QueueMessage } from '../webhook/ports.js';
-
-/**
- * Room kept in each message for its attributes (source, request id, arrival), as the webhook
- * keeps: the body may take the queue's message size minus this.
- */
-export const ATTRIBUTE_RESERVE_BYTES = 1_024;
 
 /** One event to replay: its NDJSON line and where it came from. */
 export interface ReplayLine {
@@ -37,7 +31,7 @@ export function replayMessages(lines: readonly ReplayLine[], maxBodyBytes: numbe
   return [...groups.values()].flatMap((group) => {
     const first = group[0]!;
     return packMessageBodies(
-      group.map((l) => l.line),
+      group.map((l) => sqsSafeLine(l.line)),
       maxBodyBytes,
     ).map((body) => ({ body, source: first.source, requestId: `replay-quarantine-${first.rowId}`, receivedAt: first.arrivalTs }));
   });

@@ -4,11 +4,10 @@
 import { toEnvelope } from '../envelope/to-envelope.js';
 import type { SourceRecord } from '../envelope/types.js';
 import { PermanentRecordError } from '../errors.js';
+import { sqsSafeLine } from './pack-queue-messages.js';
 import type { BodyItem } from './request-body.js';
 import type { Partner, RejectedRecord } from './types.js';
 
-const NON_XML = /[\uFFFE\uFFFF]/;
-const NON_XML_GLOBAL = /[\uFFFE\uFFFF]/g;
 
 /** The records of a request split into lines to enqueue and refusals with reasons. */
 export interface EdgeCheckResult {
@@ -60,18 +59,10 @@ function checkRecord(value: unknown, text: string | null, partner: Partner, arri
     if (error instanceof PermanentRecordError) return error.message;
     throw error;
   }
-  const line = escapeNonXmlCharacters(reuseText ? text : JSON.stringify(event));
+  const line = sqsSafeLine(reuseText ? text : JSON.stringify(event));
   const bytes = line.length * 3 <= maxRecordBytes ? line.length : Buffer.byteLength(line);
   if (bytes > maxRecordBytes) {
     return `record is ${bytes} bytes; the limit is ${maxRecordBytes}`;
   }
   return { line };
-}
-
-/**
- * SQS refuses message bodies with U+FFFE or U+FFFF (outside XML's character set). In valid
- * JSON they can only stand inside strings, where the \uXXXX escape means the same.
- */
-function escapeNonXmlCharacters(line: string): string {
-  return NON_XML.test(line) ? line.replace(NON_XML_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : line;
 }

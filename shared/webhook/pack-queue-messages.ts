@@ -6,6 +6,30 @@
 export const SQS_BATCH_MAX_ENTRIES = 10;
 /** The classic 256 KiB message limit, which every SQS endpoint accepts (AWS now takes 1 MiB). */
 export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 262_144;
+/** Room kept in each message for its attributes (source, request id, arrival, encoding). */
+const ATTRIBUTE_RESERVE_BYTES = 1_024;
+
+/**
+ * Bytes a message body may take on a queue whose messages may hold `maxMessageBytes`.
+ *
+ * @example maxMessageBodyBytes(262_144) // 261_120
+ */
+export function maxMessageBodyBytes(maxMessageBytes: number): number {
+  return maxMessageBytes - ATTRIBUTE_RESERVE_BYTES;
+}
+
+/**
+ * SQS refuses message bodies with U+FFFE or U+FFFF (outside XML's character set). In a valid
+ * JSON line they can only stand inside strings, where the \uXXXX escape means the same.
+ *
+ * @example sqsSafeLine('{"u":"\uffff"}') // the same JSON with the character escaped
+ */
+export function sqsSafeLine(line: string): string {
+  return NON_XML.test(line) ? line.replace(NON_XML_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : line;
+}
+
+const NON_XML = /[\uFFFE\uFFFF]/;
+const NON_XML_GLOBAL = /[\uFFFE\uFFFF]/g;
 
 /**
  * Groups NDJSON lines into message bodies of at most `maxBodyBytes` bytes, in order.

@@ -1,13 +1,10 @@
 // The partner webhook's settings, read and validated once at cold start.
 import { z } from 'zod';
 import { parseEnvironment } from '../config.js';
-import { SQS_DEFAULT_MAX_MESSAGE_BYTES } from './pack-queue-messages.js';
+import { maxMessageBodyBytes, SQS_DEFAULT_MAX_MESSAGE_BYTES } from './pack-queue-messages.js';
 
 /** The largest body a partner may send (as sent, and inflated). */
 export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
-
-/** Room kept in each queue message for its attributes (source, request id, time). */
-const ATTRIBUTE_RESERVE_BYTES = 1_024;
 
 const configSchema = z
   .object({
@@ -73,7 +70,7 @@ export function loadWebhookConfig(env: Record<string, string | undefined>): Webh
     replayWindowSeconds: e.WEBHOOK_REPLAY_WINDOW_SECONDS,
     maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     maxMessageBytes: e.QUEUE_MAX_MESSAGE_BYTES,
-    maxMessageBodyBytes: e.QUEUE_MAX_MESSAGE_BYTES - ATTRIBUTE_RESERVE_BYTES,
+    maxMessageBodyBytes: maxMessageBodyBytes(e.QUEUE_MAX_MESSAGE_BYTES),
     idempotencyRetentionSeconds: Math.round(e.IDEMPOTENCY_RETENTION_HOURS * 3600),
   });
 }

@@ -1,10 +1,10 @@
 // Builds the webhook's stores once per container, at first use: the Postgres pool, the
 // partner directory (with the signing key from SSM in AWS), idempotency and the queue.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createPgPool } from '../stores/postgres/pg-pool.js';
 import { PgIdempotencyStore } from '../stores/postgres/pg-idempotency-store.js';
 import { PgPartnerDirectory } from '../stores/postgres/pg-partner-directory.js';
+import { createSqsClient, resolveQueueUrl } from '../stores/sqs/sqs-client.js';
 import { SqsRecordQueue } from '../stores/sqs/sqs-record-queue.js';
 import type { WebhookDependencies, WebhookSettings } from './accept-partner-batch.js';
 import { resolveSigningKey } from './signing-key.js';
@@ -56,17 +56,17 @@ async function build(config: WebhookConfig, logger: Logger): Promise<WebhookDepe
     applicationName: 'event-lake-webhook',
     asynchronousCommit: true,
   });
-  const sqs = new SQSClient({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
+  const sqs = createSqsClient({ region: config.region, endpoint: config.sqsEndpoint });
   let queueUrl: Promise<string> | undefined;
-  const resolveQueueUrl = (): Promise<string> => {
-    queueUrl ??= sqs.send(new GetQueueUrlCommand({ QueueName: config.queueName })).then((r) => r.QueueUrl!);
+  const ingestQueueUrl = (): Promise<string> => {
+    queueUrl ??= resolveQueueUrl(sqs, config.queueName);
     queueUrl.catch(() => (queueUrl = undefined));
     return queueUrl;
   };
   return {
     partners: new PgPartnerDirectory(pool, signingKey),
     idempotency: new PgIdempotencyStore(pool, { retentionSeconds: config.idempotencyRetentionSeconds, abandonAfterSeconds: ABANDONED_CLAIM_SECONDS }),
-    queue: new SqsRecordQueue(sqs, resolveQueueUrl, { maxMessageBytes: config.maxMessageBytes }),
+    queue: new SqsRecordQueue(sqs, ingestQueueUrl, { maxMessageBytes: config.maxMessageBytes }),
     onStoreError: (operation, error) => logger.warn('idempotency key not updated; a retry may enqueue again (the queue drops re-sent events)', { operation, error }),
   };
 }

@@ -1,4 +1,4 @@
-// SQS clients for the CLIs: an emulator endpoint when one is configured, and queues named
+// SQS clients (CLIs and functions): an emulator endpoint when one is configured, and queues named
 // either by URL (deployed stages print URLs) or by name (the local stack's stack.json).
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 
