@@ -1,26 +1,17 @@
 // Encodes one partition's events as a ZSTD Parquet file with the lake's fixed columns
 // (DESIGN.md "The lake"), then the schema's payload fields as typed columns, then `extra`.
+// The file format itself is written by ./parquet/ (see the README for why not a library).
 import * as zlib from 'node:zlib';
 import { compress, init as initZstd } from '@bokuweb/zstd-wasm';
-import { parquetWriteBuffer, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import { CONTRACT_FIELDS } from '../envelope/to-envelope.js';
 import type { EventEnvelope } from '../envelope/types.js';
 import type { PayloadColumn } from '../schema/types.js';
+import type { ColumnSpec } from './parquet/column-chunk.js';
+import { ParquetFileWriter } from './parquet/parquet-file.js';
 
 /** zstd level 3 is zstd's own default: about 3x faster than 9 for a few % in size. */
 const DEFAULT_ZSTD_LEVEL = 1;
-const CREATED_BY = 'event-lake (hyparquet-writer)';
-
-/** Instants in UTC at millisecond precision: Athena, Glue and DuckDB read them as zoned timestamps. */
-function utcMillisColumn(name: string) {
-  return {
-    name,
-    type: 'INT64',
-    repetition_type: 'REQUIRED',
-    logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
-  } as const;
-}
-const TIMESTAMP_COLUMNS = { event_ts: utcMillisColumn('event_ts'), ingested_at: utcMillisColumn('ingested_at') };
+const CREATED_BY = 'event-lake';
 
 /** Encodes lake files; create one per container with {@link createParquetEncoder}. */
 export interface ParquetEncoder {
@@ -62,36 +53,21 @@ export async function createParquetEncoder(options: { zstdLevel?: number; compre
     await zstdReady;
     zstd = (input: Uint8Array): Uint8Array => compress(input, level);
   }
+  const writer = new ParquetFileWriter({ codec: 'ZSTD', compress: zstd, createdBy: CREATED_BY });
   return {
     encode(events, payloadColumns, ingestedAt) {
       if (events.length === 0) throw new Error('cannot encode an empty lake file');
-      const columnData = buildColumns(events, payloadColumns, ingestedAt);
-      const schema = schemaFromColumnData({ columnData, schemaOverrides: TIMESTAMP_COLUMNS });
-      const buffer = parquetWriteBuffer({
-        // With an explicit schema the writer takes untyped columns.
-        columnData: columnData.map(({ type: _type, nullable: _nullable, ...column }) => column),
-        schema,
-        codec: 'ZSTD',
-        compressors: { ZSTD: zstd },
-        rowGroupSize: events.length,
-        statistics: true,
-        createdBy: CREATED_BY,
-      });
-      return new Uint8Array(buffer);
+      return writer.write(buildColumns(events, payloadColumns, ingestedAt), events.length);
     },
   };
 }
 
-const UNIQUE_STRINGS = { encoding: 'PLAIN', statistics: false } as const;
-/** Columns with one or a few values per file (partition keys, shard): always a dictionary. */
-const REPEATED = { encoding: 'RLE_DICTIONARY' } as const;
-
-/** Transposes events into column arrays; exported for tests and the benchmark. */
+/** Transposes events into the lake's columns; exported for tests and the benchmark. */
 export function buildColumns(
   events: readonly EventEnvelope[],
   payloadColumns: readonly PayloadColumn[],
   ingestedAt: number,
-): ColumnSource[] {
+): ColumnSpec[] {
   const n = events.length;
   const eventId = new Array<string>(n);
   const eventType = new Array<string>(n);
@@ -122,33 +98,52 @@ export function buildColumns(
     extra[i] = extraFieldsOf(e.payload, declared);
   }
 
-  // Unique-per-row strings skip the dictionary attempt (it cannot pay off) and min/max
-  // statistics (they prune nothing for ids and free text); together about a third of the
-  // encoding time. Numbers, timestamps and the constant envelope columns keep statistics.
+  // Unique-per-row strings are PLAIN without min/max (a dictionary cannot pay off and
+  // statistics prune nothing for ids and free text); the envelope's repeated columns are
+  // dictionaries with statistics, as are numbers and timestamps.
   return [
-    { name: 'event_id', data: utf8Column(eventId), type: 'STRING', nullable: false, ...UNIQUE_STRINGS },
-    { name: 'event_type', data: eventType, type: 'STRING', nullable: false, ...REPEATED },
-    { name: 'source', data: source, type: 'STRING', nullable: false, ...REPEATED },
-    { name: 'schema_version', data: schemaVersion, type: 'INT32', nullable: false, ...REPEATED },
-    { name: 'event_ts', data: eventTs }, // typed by TIMESTAMP_COLUMNS
-    { name: 'ingested_at', data: ingested },
-    { name: 'shard', data: shard, type: 'STRING', nullable: false, ...REPEATED },
-    { name: 'seq', data: utf8Column(seq), type: 'STRING', nullable: false, ...UNIQUE_STRINGS },
-    ...payloadColumns.map((column, c): ColumnSource => {
-      if (column.type === 'STRING' || column.type === 'JSON') {
-        return { name: column.name, type: 'STRING', statistics: false, ...stringColumn(payload[c] as (string | null)[]) };
-      }
-      return { name: column.name, data: payload[c]! as ColumnSource['data'], type: column.type };
-    }),
-    { name: 'extra', data: utf8Column(extra), type: 'STRING', ...UNIQUE_STRINGS },
+    { name: 'event_id', data: { kind: 'string', values: eventId }, ...UNIQUE_STRINGS },
+    { name: 'event_type', data: { kind: 'string', values: eventType }, ...REPEATED_STRINGS },
+    { name: 'source', data: { kind: 'string', values: source }, ...REPEATED_STRINGS },
+    { name: 'schema_version', data: { kind: 'int32', values: schemaVersion }, required: true, encoding: 'DICTIONARY', minMax: true },
+    { name: 'event_ts', data: { kind: 'int64', values: eventTs }, required: true, encoding: 'PLAIN', minMax: true, logicalType: 'TIMESTAMP_MILLIS_UTC' },
+    { name: 'ingested_at', data: { kind: 'int64', values: ingested }, required: true, encoding: 'DICTIONARY', minMax: true, logicalType: 'TIMESTAMP_MILLIS_UTC' },
+    { name: 'shard', data: { kind: 'string', values: shard }, ...REPEATED_STRINGS },
+    { name: 'seq', data: { kind: 'string', values: seq }, ...UNIQUE_STRINGS },
+    ...payloadColumns.map((column, c) => payloadColumnSpec(column, payload[c]!)),
+    { name: 'extra', data: { kind: 'string', values: extra }, ...UNIQUE_STRINGS, required: false },
   ];
 }
+
+const UNIQUE_STRINGS = { required: true, encoding: 'PLAIN', minMax: false, logicalType: 'STRING' } as const;
+/** Columns with one or a few values per file (partition keys, shard): always a dictionary. */
+const REPEATED_STRINGS = { required: true, encoding: 'DICTIONARY', minMax: true, logicalType: 'STRING' } as const;
+
+function payloadColumnSpec(column: PayloadColumn, values: unknown[]): ColumnSpec {
+  switch (column.type) {
+    case 'STRING':
+    case 'JSON': {
+      const strings = values as (string | null)[];
+      // Free text prunes nothing by min/max; repeated values (countries, plans) get a dictionary.
+      return { name: column.name, data: { kind: 'string', values: strings }, required: false, encoding: stringEncoding(strings), minMax: false, logicalType: 'STRING' };
+    }
+    case 'INT64':
+      return { name: column.name, data: { kind: 'int64', values: values as (number | null)[] }, required: false, encoding: 'PLAIN', minMax: true };
+    case 'DOUBLE':
+      return { name: column.name, data: { kind: 'double', values: values as (number | null)[] }, required: false, encoding: 'PLAIN', minMax: true };
+    case 'BOOLEAN':
+      return { name: column.name, data: { kind: 'boolean', values: values as (boolean | null)[] }, required: false, encoding: 'PLAIN', minMax: true };
+  }
+}
+
+/** 2^63: JSON integers at or past it do not fit INT64 and are stored as null. */
+const INT64_LIMIT = 2 ** 63;
 
 function toColumnValue(value: unknown, type: PayloadColumn['type']): unknown {
   if (value === undefined || value === null) return null;
   switch (type) {
     case 'INT64':
-      return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : null;
+      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < INT64_LIMIT ? value : null;
     case 'DOUBLE':
       return typeof value === 'number' ? value : null;
     case 'BOOLEAN':
@@ -162,49 +157,16 @@ function toColumnValue(value: unknown, type: PayloadColumn['type']): unknown {
 
 /** A dictionary pays off when values repeat; below this share of distinct values, use one. */
 const DICTIONARY_MAX_DISTINCT_SHARE = 0.5;
+/** Values looked at to choose a string column's encoding. */
+const DICTIONARY_SAMPLE = 1024;
 
-/**
- * Chooses the encoding of a string column from the distinct share of a sample: repeated
- * values get a dictionary, unique-ish values are written PLAIN from pre-encoded UTF-8
- * (deciding here, over strings, is cheaper than the writer's estimate over byte arrays).
- */
-function stringColumn(values: (string | null)[]): Pick<ColumnSource, 'data' | 'encoding'> {
-  // An evenly spread sample decides as well as the whole column and costs a fraction of it.
+/** Chooses the encoding of a string column from the distinct share of an evenly spread sample. */
+function stringEncoding(values: readonly (string | null)[]): 'PLAIN' | 'DICTIONARY' {
   const step = Math.max(1, Math.floor(values.length / DICTIONARY_SAMPLE));
   const sample = new Set<string | null>();
   let sampled = 0;
   for (let i = 0; i < values.length; i += step, sampled++) sample.add(values[i]!);
-  if (sample.size <= sampled * DICTIONARY_MAX_DISTINCT_SHARE) return { data: values, encoding: 'RLE_DICTIONARY' };
-  return { data: utf8Column(values), encoding: 'PLAIN' };
-}
-
-/** Values looked at to choose a string column's encoding. */
-const DICTIONARY_SAMPLE = 1024;
-
-/**
- * Encodes a column of strings as UTF-8 views into one shared buffer. The writer would call
- * TextEncoder once per value, allocating a buffer each time: a quarter of the encoding time.
- * One native encode of the joined column plus cheap views is several times faster; for
- * ASCII-only text (the common case) byte offsets equal character offsets.
- * Only for PLAIN columns: dictionary detection hashes byte arrays more slowly than strings.
- */
-export function utf8Column(values: readonly (string | null)[]): (Uint8Array | null)[] {
-  const joined = values.join('');
-  const bytes = Buffer.from(joined, 'utf8');
-  const ascii = bytes.length === joined.length;
-  const out = new Array<Uint8Array | null>(values.length);
-  let offset = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      out[i] = null;
-      continue;
-    }
-    const length = ascii ? v.length : Buffer.byteLength(v, 'utf8');
-    out[i] = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length);
-    offset += length;
-  }
-  return out;
+  return sample.size <= sampled * DICTIONARY_MAX_DISTINCT_SHARE ? 'DICTIONARY' : 'PLAIN';
 }
 
 /**
