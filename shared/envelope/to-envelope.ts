@@ -80,6 +80,8 @@ function parseEventTime(ts: unknown, arrivalTs: number): number {
   let millis: number;
   if (typeof ts === 'number') {
     millis = ts;
+  } else if (typeof ts === 'string' && (millis = canonicalUtcMillis(ts)) >= 0) {
+    // The common shape, read without a regex and Date.parse (a tenth of decoding).
   } else if (typeof ts === 'string' && ISO_8601.test(ts)) {
     millis = Date.parse(ts);
   } else {
@@ -96,6 +98,40 @@ function parseEventTime(ts: unknown, arrivalTs: number): number {
 
 /** Date-time with an explicit zone (Z or ±hh:mm), or a plain date; rejects locale formats Date.parse accepts. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+const DIGIT_0 = 48;
+
+/**
+ * Epoch ms of `YYYY-MM-DDTHH:MM:SS.sssZ` or `YYYY-MM-DDTHH:MM:SSZ` (what toISOString and
+ * most producers write), or -1 for anything else, which then takes the general path. Days
+ * past 28 and hour 24 also take it, so calendar edge cases stay exactly Date.parse's.
+ */
+export function canonicalUtcMillis(ts: string): number {
+  const length = ts.length;
+  if ((length !== 24 && length !== 20) || ts.charCodeAt(length - 1) !== 0x5a /* Z */) return -1;
+  if (ts.charCodeAt(4) !== 0x2d || ts.charCodeAt(7) !== 0x2d || ts.charCodeAt(10) !== 0x54 || ts.charCodeAt(13) !== 0x3a || ts.charCodeAt(16) !== 0x3a) return -1;
+  if (length === 24 && ts.charCodeAt(19) !== 0x2e) return -1;
+  const year = digits(ts, 0, 4);
+  const month = digits(ts, 5, 2);
+  const day = digits(ts, 8, 2);
+  const hour = digits(ts, 11, 2);
+  const minute = digits(ts, 14, 2);
+  const second = digits(ts, 17, 2);
+  const millis = length === 24 ? digits(ts, 20, 3) : 0;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return -1;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+/** The decimal number of `count` digits at `start`, or -1 if one is not a digit. */
+function digits(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = text.charCodeAt(i) - DIGIT_0;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
 
 function parseSchemaVersion(version: unknown): number {
   if (version === undefined || version === null) return 1;

@@ -158,7 +158,7 @@ function toColumnValue(value: unknown, type: PayloadColumn['type']): unknown {
 /** A dictionary pays off when values repeat; below this share of distinct values, use one. */
 const DICTIONARY_MAX_DISTINCT_SHARE = 0.5;
 /** Values looked at to choose a string column's encoding. */
-const DICTIONARY_SAMPLE = 1024;
+const DICTIONARY_SAMPLE = 256;
 
 /** Chooses the encoding of a string column from the distinct share of an evenly spread sample. */
 function stringEncoding(values: readonly (string | null)[]): 'PLAIN' | 'DICTIONARY' {

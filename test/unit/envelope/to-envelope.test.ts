@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toEnvelope } from '../../../shared/envelope/to-envelope.js';
+import { canonicalUtcMillis, toEnvelope } from '../../../shared/envelope/to-envelope.js';
+import { seededRandom } from '../../../shared/producer/synthetic-events.js';
 import type { SourceRecord } from '../../../shared/envelope/types.js';
 import { PermanentRecordError } from '../../../shared/errors.js';
 
@@ -73,5 +74,33 @@ describe('toEnvelope', () => {
 
   it('says which field is wrong in the reason', () => {
     expect(() => toEnvelope({ ...valid, event_id: 7 }, record, 0)).toThrow(/event_id must be a non-empty string, got number 7/);
+  });
+});
+
+describe('canonicalUtcMillis (the fast path for ts)', () => {
+  it('agrees with Date.parse on random instants, with and without milliseconds', () => {
+    const random = seededRandom(7);
+    for (let i = 0; i < 20_000; i++) {
+      const iso = new Date(Date.UTC(2000, 0, 1) + Math.floor(random() * 100 * 365 * 86_400_000)).toISOString();
+      const fast = canonicalUtcMillis(iso);
+      // Days past 28 fall back to the general path (-1); everything else must match exactly.
+      if (fast !== -1) expect(fast, iso).toBe(Date.parse(iso));
+      const seconds = `${iso.slice(0, 19)}Z`;
+      if (canonicalUtcMillis(seconds) !== -1) expect(canonicalUtcMillis(seconds), seconds).toBe(Date.parse(seconds));
+    }
+    expect(canonicalUtcMillis('2026-11-26T11:59:00.123Z')).toBe(Date.UTC(2026, 10, 26, 11, 59, 0, 123));
+  });
+
+  it('leaves every other shape, and calendar edge cases, to the general path', () => {
+    for (const ts of ['2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T23:60:00Z',
+      '2026-01-01T12:00:00.000+01:00', '2026-01-01 12:00:00Z', 'abcd-01-01T00:00:00Z', '2026-01-01T12:00:00.12Z', '2026-01-01']) {
+      expect(canonicalUtcMillis(ts), ts).toBe(-1);
+    }
+  });
+
+  it('keeps the general path for the shapes it leaves: Feb 30 reads as Date.parse reads it, an offset is honoured', () => {
+    expect(toEnvelope({ ...valid, ts: '2026-02-30T00:00:00Z' }, record, 0).eventTs).toBe(Date.parse('2026-02-30T00:00:00Z'));
+    expect(toEnvelope({ ...valid, ts: '2026-11-26T12:59:00+01:00' }, record, 0).eventTs).toBe(Date.UTC(2026, 10, 26, 11, 59));
+    expect(codeOf({ ...valid, ts: '2026-13-01T00:00:00Z' })).toBe('bad_field');
   });
 });
