@@ -29,18 +29,20 @@ import { PgAggregateSpecs } from '../shared/stores/postgres/pg-aggregate-specs.j
 import { createRedisClient } from '../shared/stores/redis/redis-client.js';
 import { RedisAggregateStore } from '../shared/stores/redis/redis-aggregate-store.js';
 
-const usage = `Usage: npm run bench [-- --events N] [--batch N] [--commits N]
+const usage = `Usage: npm run bench [-- --events N] [--batch N] [--commits N] [--rounds N]
 
 Measures, on one core (Node's main thread; DuckDB pinned to 1 thread for the reference):
   core     decode + validate + partition + Parquet (ZSTD) of N generated ~500-byte events
            in Lambda-sized batches, events/s and MB/s of JSON input
-  duckdb   DuckDB converting the same events from an NDJSON file to ZSTD Parquet
+  duckdb   DuckDB converting the same events from an NDJSON file to ZSTD Parquet, in
+           rounds alternating with the core's (a slow spell hits both sides alike)
   memory   peak RSS of a fresh process that processes one batch
   commit   one batch through the whole protocol against Postgres and the S3 emulator
 
   --events N    events for the throughput runs (default 200000)
   --batch N     records per batch, as Lambda's batch size (default 10000)
   --commits N   commit runs; the median is reported (default 5)
+  --rounds N    alternating core / DuckDB rounds; each side's median is reported (default 3)
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a temporary schema.`;
 
@@ -122,26 +124,52 @@ async function benchCore(records: SourceRecord[], batch: number, schemas: EventS
   return { seconds, eventsPerSecond: records.length / seconds, mbPerSecond: inputBytes / MB / seconds, parquetBytes };
 }
 
-async function benchDuckDb(ndjson: string, threads: number) {
+/** DuckDB converting the NDJSON file to ZSTD Parquet, set up once and run as often as asked. */
+async function openDuckDbReference(ndjson: string, threads: number) {
   const dir = await mkdtemp(join(tmpdir(), 'bench-duckdb-'));
+  const input = join(dir, 'events.ndjson');
+  const output = join(dir, 'events.parquet');
+  await writeFile(input, ndjson);
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const connection = await instance.connect();
+  const copy = `COPY (SELECT * FROM read_json('${input}', format = 'newline_delimited')) TO '${output}' (FORMAT parquet, COMPRESSION zstd)`;
+  await connection.run(copy); // warm-up
+  return {
+    async run() {
+      const start = performance.now();
+      await connection.run(copy);
+      const seconds = (performance.now() - start) / 1000;
+      return { seconds, parquetBytes: (await stat(output)).size };
+    },
+    async close() {
+      connection.closeSync();
+      instance.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The core and DuckDB (1 thread) run in alternating rounds, so a slow spell of this shared
+ * machine hits both sides alike; each side's median round is reported, and the ratio's spread.
+ */
+async function benchCoreAgainstDuckDb(records: SourceRecord[], ndjson: string, batch: number, schemas: EventSchemaDefinition[], inputBytes: number, rounds: number) {
+  const duckdb = await openDuckDbReference(ndjson, 1);
+  const cores: Awaited<ReturnType<typeof benchCore>>[] = [];
+  const ducks: Awaited<ReturnType<typeof duckdb.run>>[] = [];
   try {
-    const input = join(dir, 'events.ndjson');
-    const output = join(dir, 'events.parquet');
-    await writeFile(input, ndjson);
-    const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
-    const connection = await instance.connect();
-    const copy = `COPY (SELECT * FROM read_json('${input}', format = 'newline_delimited')) TO '${output}' (FORMAT parquet, COMPRESSION zstd)`;
-    await connection.run(copy); // warm-up
-    const start = performance.now();
-    await connection.run(copy);
-    const seconds = (performance.now() - start) / 1000;
-    const parquetBytes = (await stat(output)).size;
-    connection.closeSync();
-    instance.closeSync();
-    return { seconds, eventsPerSecond: 0, parquetBytes };
+    for (let round = 1; round <= rounds; round++) {
+      console.error(`round ${round}/${rounds}: core…`);
+      cores.push(await benchCore(records, batch, schemas, inputBytes));
+      console.error(`round ${round}/${rounds}: duckdb (1 thread)…`);
+      ducks.push(await duckdb.run());
+    }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await duckdb.close();
   }
+  const ratios = cores.map((core, i) => ducks[i]!.seconds / core.seconds);
+  const bySeconds = <T extends { seconds: number }>(runs: T[]) => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+  return { core: bySeconds(cores), duck1: bySeconds(ducks), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios) };
 }
 
 /** Runs in a forked child: generate one batch, process it, report peak RSS. */
@@ -247,11 +275,13 @@ if (process.argv.includes('--memory-child')) {
   await memoryChild(batch, JSON.parse(process.env['BENCH_SCHEMAS']!) as EventSchemaDefinition[]);
 } else {
   await runCli(
-    { usage, options: { events: { type: 'string' }, batch: { type: 'string' }, commits: { type: 'string' } } },
+    { usage, options: { events: { type: 'string' }, batch: { type: 'string' }, commits: { type: 'string' }, rounds: { type: 'string' } } },
     async ({ values }) => {
       const events = Number(values['events'] ?? 200_000);
       const batch = Number(values['batch'] ?? 10_000);
       const commitRuns = Number(values['commits'] ?? 5);
+      const rounds = Number(values['rounds'] ?? 3);
+      if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1, got ${values['rounds']}`);
       await withBenchSchema(async (url) => {
         const schemas = await loadSchemas(url);
         console.error(`generating ${fmt(events)} events…`);
@@ -259,12 +289,10 @@ if (process.argv.includes('--memory-child')) {
         const inputBytes = Buffer.byteLength(ndjson);
         console.error(`average event: ${fmt(inputBytes / events)} bytes of JSON`);
 
-        console.error('core…');
-        const core = await benchCore(records, batch, schemas, inputBytes);
-        console.error('duckdb (1 thread)…');
-        const duck1 = await benchDuckDb(ndjson, 1);
+        const { core, duck1, minRatio, maxRatio } = await benchCoreAgainstDuckDb(records, ndjson, batch, schemas, inputBytes, rounds);
         console.error('duckdb (2 threads)…');
-        const duck2 = await benchDuckDb(ndjson, 2);
+        const duckdb2 = await openDuckDbReference(ndjson, 2);
+        const duck2 = await duckdb2.run().finally(() => duckdb2.close());
         console.error('memory…');
         const memory = await benchMemory(batch, schemas);
         console.error('commit…');
@@ -282,7 +310,10 @@ if (process.argv.includes('--memory-child')) {
         console.log('| run | events/s | MB/s (JSON in) | Parquet MB |');
         console.log('|---|---:|---:|---:|');
         for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-        console.log(`\ncore / DuckDB (1 thread): ${fmt(duck1.seconds / core.seconds, 2)}x`);
+        console.log(
+          `\ncore / DuckDB (1 thread): ${fmt(duck1.seconds / core.seconds, 2)}x ` +
+            `(median rounds of ${rounds} alternating; per round ${fmt(minRatio, 2)}x-${fmt(maxRatio, 2)}x)`,
+        );
         console.log(`peak RSS of a process processing one ${fmt(batch)}-record batch: ${fmt(memory.peakRssMb)} MB (baseline ${fmt(memory.baselineRssMb)} MB)`);
         console.log(
           `commit of one ${fmt(batch)}-record batch (S3 emulator + Postgres), median of ${commitRuns}: ` +
