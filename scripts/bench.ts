@@ -306,7 +306,12 @@ if (process.argv.includes('--memory-child')) {
           ['DuckDB NDJSON→Parquet (1 thread)', fmt(rate(duck1.seconds)), fmt(inputBytes / MB / duck1.seconds, 1), fmt(duck1.parquetBytes / MB, 1)],
           ['DuckDB NDJSON→Parquet (2 threads)', fmt(rate(duck2.seconds)), fmt(inputBytes / MB / duck2.seconds, 1), fmt(duck2.parquetBytes / MB, 1)],
         ];
-        console.log(`\n${fmt(events)} events of ~${fmt(inputBytes / events)} bytes, batches of ${fmt(batch)}, Node ${process.version}\n`);
+        // The ingest functions run with these (serverless.yml ingestNodeOptions); so does `npm run bench`.
+        const v8Flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].filter((arg) => arg.startsWith('--max-'));
+        console.log(
+          `\n${fmt(events)} events of ~${fmt(inputBytes / events)} bytes, batches of ${fmt(batch)}, ` +
+            `Node ${process.version}, V8 flags: ${v8Flags.join(' ') || 'none'}\n`,
+        );
         console.log('| run | events/s | MB/s (JSON in) | Parquet MB |');
         console.log('|---|---:|---:|---:|');
         for (const r of rows) console.log(`| ${r.join(' | ')} |`);

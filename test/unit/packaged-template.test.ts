@@ -295,11 +295,23 @@ describe('sls package --stage prod', () => {
         LATE_THRESHOLD_SECONDS: '300',
         POWERTOOLS_SERVICE_NAME: 'event-lake',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=32',
       });
       for (const value of Object.values(Variables)) {
         expect(typeof value).toBe('string');
         expect(value).not.toMatch(/\$\{|ssm:|arn:/);
+      }
+    });
+
+    it('runs every ingest function with the V8 flags `npm run bench` measures the core with', async () => {
+      const scripts = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+      const v8Flags = (command: string) => command.split(/\s+/).filter((word) => word.startsWith('--max-'));
+      const benchFlags = v8Flags(scripts['bench']!);
+      expect(benchFlags).toEqual(['--max-semi-space-size=32']);
+      expect(v8Flags(scripts['bench:lambda-node']!)).toEqual(benchFlags);
+      for (const fn of ['IngestKinesisLambdaFunction', 'IngestKafkaLambdaFunction', 'IngestQueueLambdaFunction']) {
+        const { Variables } = template.Resources[fn]!.Properties.Environment as { Variables: Record<string, string> };
+        expect(v8Flags(Variables['NODE_OPTIONS']!), fn).toEqual(benchFlags);
       }
     });
   });
