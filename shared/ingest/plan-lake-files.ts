@@ -60,7 +60,7 @@ export function planLakeFiles(
   options: PlanOptions,
 ): LakeFilePlan {
   const quarantined: QuarantinedItem[] = [];
-  const groups = new Map<string, { partition: LakePartition; events: EventEnvelope[]; schemas: Set<CompiledSchema> }>();
+  const groups = new PartitionGroups();
   // Events of a batch mostly share a type: remember the last lookup instead of repeating it.
   let lastType = '';
   let lastVersion = 0;
@@ -77,19 +77,44 @@ export function planLakeFiles(
       quarantined.push(quarantineItem(event.record, event.subIndex, event.source, failure, eventText(event)));
       continue;
     }
-    // Grouping key from the hour number: building the partition object (and its date
-    // strings) only once per group keeps this loop cheap.
-    const id = `${event.source}\u0000${event.eventType}\u0000${Math.floor(event.eventTs / HOUR_MS)}`;
-    let group = groups.get(id);
-    if (!group) {
-      group = { partition: partitionKeyFor(event), events: [], schemas: new Set() };
-      groups.set(id, group);
-    }
+    const group = groups.of(event);
     group.events.push(event);
     group.schemas.add(schema!);
   }
-  const files = [...groups.values()].map((g) => toPlannedFile(g.partition, g.events, [...g.schemas], options));
+  const files = groups.all.map((g) => toPlannedFile(g.partition, g.events, [...g.schemas], options));
   return { files, quarantined };
+}
+
+interface PartitionGroup {
+  readonly partition: LakePartition;
+  readonly events: EventEnvelope[];
+  readonly schemas: Set<CompiledSchema>;
+}
+
+/**
+ * The events of each partition (source, event type, hour of event time), in the order the
+ * partitions first appear. Looked up by nested maps rather than a composed string key: no
+ * string is built per event, and the partition object (with its date strings) is built
+ * once per group.
+ */
+class PartitionGroups {
+  readonly all: PartitionGroup[] = [];
+  private readonly bySource = new Map<string, Map<string, Map<number, PartitionGroup>>>();
+
+  of(event: EventEnvelope): PartitionGroup {
+    const hour = Math.floor(event.eventTs / HOUR_MS);
+    let byType = this.bySource.get(event.source);
+    if (!byType) this.bySource.set(event.source, (byType = new Map()));
+    let byHour = byType.get(event.eventType);
+    if (!byHour) byType.set(event.eventType, (byHour = new Map()));
+    let group = byHour.get(hour);
+    if (!group) {
+      group = { partition: partitionKeyFor(event), events: [], schemas: new Set() };
+      byHour.set(hour, group);
+      this.all.push(group);
+    }
+    return group;
+  }
 }
 
 function toPlannedFile(
