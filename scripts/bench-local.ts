@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { runCli } from '../shared/cli/run-cli.js';
+import type { BatchDurations } from '../shared/ingest/ingest-shard-batch.js';
 import { compareSeq } from '../shared/envelope/sequence.js';
 import { startDevStack } from '../shared/local/dev-stack.js';
 import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
@@ -42,6 +43,7 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-local-'));
   /** Every successful ingest invocation: how long it took and how many records it carried. */
   const invocations: { ms: number; records: number }[] = [];
+  const handlerSteps: BatchDurations[] = [];
   const stack = await startDevStack({
     stage: 'dev',
     databaseUrl,
@@ -52,6 +54,11 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     log: (line) => console.error(line),
     logBatch: (entry) => {
       if (entry.functionKey === 'ingestKinesis' && entry.outcome === 'ok') invocations.push({ ms: entry.durationMs, records: entry.records });
+    },
+    // The handler's own 'batch committed' log line says where each batch's time went.
+    logOffline: (line) => {
+      const steps = batchDurationsOf(line);
+      if (steps) handlerSteps.push(steps);
     },
   });
   const pool = createPgPool({ connectionString: databaseUrl, max: 2 });
@@ -179,6 +186,9 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     const sizes = invocations.map((i) => i.records).sort((a, b) => a - b);
     console.log(`| ingest invocations: count, p50 / p99 duration | ${invocations.length}, ${pct(50, durations)} / ${pct(99, durations)} ms |`);
     console.log(`| ingest invocations: p50 / max records | ${pct(50, sizes)} / ${sizes.at(-1) ?? 0} |`);
+    const stepNames = ['checkpoint', 'plan', 'write', 'commit', 'aggregates'] as const;
+    const stepMedians = stepNames.map((name) => `${name} ${pct(50, handlerSteps.map((d) => d[name]).sort((a, b) => a - b))}`);
+    console.log(`| handler steps p50, ms (${handlerSteps.length} batches) | ${stepMedians.join(', ')} |`);
     console.log(`| events measured (lake, counters) / sent | ${latencies.length.toLocaleString('en-US')}, ${freshness.length.toLocaleString('en-US')} / ${sent.toLocaleString('en-US')} |`);
     kinesis.destroy();
   } finally {
@@ -191,6 +201,18 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
 });
 
 /** RSS of a process and all its descendants, from /proc (Linux). */
+/** The step durations of a handler's 'batch committed' JSON log line, if the line is one. */
+function batchDurationsOf(line: string): BatchDurations | undefined {
+  const start = line.indexOf('{');
+  if (start < 0 || !line.includes('batch committed')) return undefined;
+  try {
+    const entry = JSON.parse(line.slice(start)) as { message?: string; durationsMs?: BatchDurations };
+    return entry.message === 'batch committed' ? entry.durationsMs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function processTreeRssMb(root: number): number {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {

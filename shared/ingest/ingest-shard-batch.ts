@@ -1,6 +1,7 @@
 // The exactly-once commit protocol for one batch of one shard (DESIGN.md "Exactly once"):
 // read checkpoint → skip committed records → write Parquet + quarantine objects under
 // deterministic keys → commit manifest, quarantine rows and checkpoint in one transaction.
+import { performance } from 'node:perf_hooks';
 import { computeDeltas } from '../aggregates/compute-deltas.js';
 import type { AggregateDeltas, AggregateSpec } from '../aggregates/types.js';
 import type { SourceRecord } from '../envelope/types.js';
@@ -62,6 +63,32 @@ export interface IngestOutcome {
   readonly checkpoint: string | null;
   /** Whether the batch's aggregate deltas reached Redis, wait in the outbox, or are off. */
   readonly aggregates: 'applied' | 'pending' | 'off';
+  /** Where the batch's time went, in ms, for the 'batch committed' log line. */
+  readonly durationsMs: BatchDurations;
+}
+
+/**
+ * Milliseconds per step of a batch: reading the checkpoint, decoding and planning (with the
+ * aggregate deltas), encoding and writing the S3 objects, the Postgres commit, and applying
+ * the deltas to Redis.
+ */
+export interface BatchDurations {
+  readonly checkpoint: number;
+  readonly plan: number;
+  readonly write: number;
+  readonly commit: number;
+  readonly aggregates: number;
+}
+
+/** Times consecutive steps: each call returns the ms since the previous one. */
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const elapsed = Math.round((now - last) * 10) / 10;
+    last = now;
+    return elapsed;
+  };
 }
 
 /**
@@ -96,13 +123,16 @@ export async function ingestShardBatch(
     throw new Error('ingestShardBatch takes the records of one shard; group them first');
   }
   let retryFrom = records[0]!.seq;
+  const lap = stopwatch();
   try {
     const checkpoint = await deps.checkpoints.readCheckpoint(stream, shard);
+    const checkpointMs = lap();
     const { fresh, skipped } = selectFresh(records, checkpoint);
     await options.onStep?.('after-checkpoint-read');
     const base = { stream, shard, received: records.length, skipped };
     if (fresh.length === 0) {
-      return { ...base, events: 0, lateEvents: 0, files: [], quarantined: 0, checkpoint, aggregates: 'off' };
+      const durationsMs = { checkpoint: checkpointMs, plan: 0, write: 0, commit: 0, aggregates: 0 };
+      return { ...base, events: 0, lateEvents: 0, files: [], quarantined: 0, checkpoint, aggregates: 'off', durationsMs };
     }
     retryFrom = fresh[0]!.seq;
 
@@ -120,19 +150,23 @@ export async function ingestShardBatch(
         })
       : undefined;
 
+    const planMs = lap();
     const ingestedAt = (options.now ?? Date.now)();
     const files = await writeLakeFiles(plan.files, deps, ingestedAt, options.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
     const quarantine = await writeQuarantine(quarantined, deps.objects, (arrivalDt) => quarantineKey(stream, arrivalDt, shardKey, firstSeq, lastSeq));
     await options.onStep?.('after-objects-written');
+    const writeMs = lap();
 
     const progress = { kind: 'checkpoint', expected: checkpoint, next: lastSeq } as const;
     await deps.committer.commitBatch({ stream, shard, progress, files, quarantine, aggregates });
     await options.onStep?.('after-commit');
+    const commitMs = lap();
 
     const events = files.reduce((n, f) => n + f.recordCount, 0);
     const lateEvents = files.reduce((n, f) => n + f.lateCount, 0);
     const applied = aggregates ? await applyAggregates(aggregates, deps.aggregates!, options.onAggregatesPending) : 'off';
-    return { ...base, events, lateEvents, files, quarantined: quarantined.length, checkpoint: lastSeq, aggregates: applied };
+    const durationsMs = { checkpoint: checkpointMs, plan: planMs, write: writeMs, commit: commitMs, aggregates: lap() };
+    return { ...base, events, lateEvents, files, quarantined: quarantined.length, checkpoint: lastSeq, aggregates: applied, durationsMs };
   } catch (cause) {
     throw new BatchIngestError(retryFrom, { cause });
   }

@@ -89,8 +89,16 @@ async function orphanKeys(): Promise<string[]> {
 describe('commit protocol', () => {
   it('commits valid events to Parquet via the manifest and quarantines bad ones with reasons', async () => {
     const { records, eventIds } = batch(30, 3);
+    const started = performance.now();
     const outcome = await ingestShardBatch(records, deps, { lateThresholdMs: LATE });
+    const elapsed = performance.now() - started;
     expect(outcome).toMatchObject({ received: 33, skipped: 0, events: 30, quarantined: 3, checkpoint: records.at(-1)!.seq });
+    // Each step's time is reported for the log line, and together they are the batch's time.
+    const steps = Object.values(outcome.durationsMs);
+    expect(Object.keys(outcome.durationsMs)).toEqual(['checkpoint', 'plan', 'write', 'commit', 'aggregates']);
+    expect(steps.every((ms) => ms >= 0)).toBe(true);
+    expect(outcome.durationsMs.commit).toBeGreaterThan(0); // a real Postgres round trip
+    expect(steps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(elapsed + 1);
     expect(await lakeEventIdsOfShard()).toEqual([...eventIds].sort());
 
     const quarantine = await db.pool.query(
