@@ -14,6 +14,28 @@ export interface DevStackProcess {
   stop(): Promise<number | null>;
 }
 
+/**
+ * Stops a stack that never got ready: SIGTERM lets it stop its emulators and serverless
+ * offline; if it does not exit in time, SIGKILL it and kill the process groups it recorded in
+ * dev.pid (offline runs detached, so it would outlive its parent and hold its ports).
+ */
+async function forceStop(child: ChildProcess, exited: Promise<number | null>, stateDir: string): Promise<void> {
+  child.kill('SIGTERM');
+  const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+  if (stopped) return;
+  child.kill('SIGKILL');
+  const pidFile = join(stateDir, 'dev.pid');
+  if (!existsSync(pidFile)) return;
+  const { children } = JSON.parse(readFileSync(pidFile, 'utf8')) as { children: number[] };
+  for (const pid of children) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 /** Starts the local stack with `--no-producer` on ports shifted by a random offset. */
 export async function startDevStackProcess(env: Record<string, string>, extraArgs: string[] = []): Promise<DevStackProcess> {
   const stateDir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
@@ -32,7 +54,7 @@ export async function startDevStackProcess(env: Record<string, string>, extraArg
   while (!existsSync(stackFile) || !output.includes('ready in')) {
     if (child.exitCode !== null) throw new Error(`the local stack exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await forceStop(child, exited, stateDir);
       throw new Error(`the local stack was not ready in 90 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -65,7 +65,19 @@ let zipEntries: Map<string, () => Buffer>;
 let kafkaZipEntries: Map<string, () => Buffer>;
 let kafkaPackageDir: string;
 const esbuildWorkFolder = `.esbuild-package-${process.pid}`;
-/** The prod template packaged with --param=kafkaTrigger=both. */
+const VPC_SUBNETS = ['subnet-0a1b2c3d', 'subnet-4e5f6a7b8c9d0e1f2'];
+const VPC_SECURITY_GROUPS = ['sg-0123abcd'];
+const VPC_PARAMS = [`--param=vpcSubnetIds=${VPC_SUBNETS.join(',')}`, `--param=vpcSecurityGroupIds=${VPC_SECURITY_GROUPS.join(',')}`];
+/** Lambda's documented minimum for a function in a VPC; AWS allows no resource scoping. */
+const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+/** The prod template packaged with --param=kafkaTrigger=both and the VPC params. */
 let kafkaTemplate: CfnTemplate;
 
 function resourcesOfType(type: string): [string, CfnResource][] {
@@ -78,11 +90,38 @@ function onlyResourceOfType(type: string): CfnResource {
   return found[0]![1];
 }
 
-function roleStatements(roleName: string): PolicyStatement[] {
-  const role = template.Resources[roleName];
+/**
+ * A role's statements as CloudFormation deploys them: `Fn::If` on a condition of the
+ * template is resolved (the conditions here compare literals: the params are baked in).
+ */
+function roleStatements(roleName: string, from: CfnTemplate = template): PolicyStatement[] {
+  const role = from.Resources[roleName];
   expect(role?.Type).toBe('AWS::IAM::Role');
-  const policies = role!.Properties.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[];
-  return policies.flatMap((p) => p.PolicyDocument.Statement);
+  const policies = role!.Properties.Policies as { PolicyDocument: { Statement: (PolicyStatement | ConditionalStatement)[] } }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement).flatMap((statement) => {
+    if (!('Fn::If' in statement)) return [statement];
+    const [condition, ifTrue, ifFalse] = statement['Fn::If'];
+    const chosen = conditionHolds(from, condition) ? ifTrue : ifFalse;
+    return 'Ref' in chosen && chosen.Ref === 'AWS::NoValue' ? [] : [chosen as PolicyStatement];
+  });
+}
+
+type ConditionalStatement = { 'Fn::If': [string, PolicyStatement | { Ref: string }, PolicyStatement | { Ref: string }] };
+
+/** Evaluates a template condition made of Fn::Not and Fn::Equals over literals. */
+function conditionHolds(from: CfnTemplate, name: string): boolean {
+  const evaluate = (expression: unknown): boolean => {
+    const node = expression as { 'Fn::Not'?: [unknown]; 'Fn::Equals'?: [unknown, unknown] };
+    if (node['Fn::Not']) return !evaluate(node['Fn::Not'][0]);
+    if (node['Fn::Equals']) {
+      const [a, b] = node['Fn::Equals'];
+      expect(typeof a, `condition ${name} compares literals`).toBe('string');
+      return a === b;
+    }
+    throw new Error(`condition ${name}: cannot evaluate ${JSON.stringify(expression)}`);
+  };
+  const conditions = (from as unknown as { Conditions: Record<string, unknown> }).Conditions;
+  return evaluate(conditions[name]);
 }
 
 /** The event source mappings of one function, by the function's logical id. */
@@ -132,8 +171,8 @@ beforeAll(async () => {
   };
   // One after the other: both builds use the project's .esbuild folder.
   await run('npx', ['sls', 'package', '--stage', 'prod', '--package', packageDir], options);
-  // The same stage with both Kafka triggers turned on.
-  await run('npx', ['sls', 'package', '--stage', 'prod', '--package', kafkaPackageDir, '--param=kafkaTrigger=both'], options);
+  // The same stage with both Kafka triggers turned on, in a VPC.
+  await run('npx', ['sls', 'package', '--stage', 'prod', '--package', kafkaPackageDir, '--param=kafkaTrigger=both', ...VPC_PARAMS], options);
   template = JSON.parse(
     await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as CfnTemplate;
@@ -476,6 +515,32 @@ describe('sls package --stage prod', () => {
     it('reads no stream and sends no failure reports: it has no Kinesis or SQS grant', () => {
       const actions = roleStatements('IngestKafkaRole').flatMap((s) => asArray(s.Action));
       expect(actions.filter((a) => a.startsWith('kinesis:') || a.startsWith('sqs:'))).toEqual([]);
+    });
+  });
+
+  describe('VPC (params vpcSubnetIds, vpcSecurityGroupIds)', () => {
+    const functionsOf = (from: CfnTemplate) => Object.entries(from.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    const rolesOf = (from: CfnTemplate) => Object.entries(from.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([name]) => name);
+
+    it('runs no function in a VPC, and grants no network interface, by default', () => {
+      expect(functionsOf(template).length).toBeGreaterThanOrEqual(6);
+      for (const [name, fn] of functionsOf(template)) expect(fn.Properties.VpcConfig, name).toBeUndefined();
+      for (const role of rolesOf(template)) {
+        expect(roleStatements(role).map((s) => s.Sid), role).not.toContain('AttachToVpc');
+      }
+    });
+
+    it('puts every function in the given subnets and security groups when both are set', () => {
+      for (const [name, fn] of functionsOf(kafkaTemplate)) {
+        expect(fn.Properties.VpcConfig, name).toEqual({ SubnetIds: VPC_SUBNETS, SecurityGroupIds: VPC_SECURITY_GROUPS });
+      }
+    });
+
+    it("grants every function's role exactly Lambda's network interface actions then, on '*' as AWS requires", () => {
+      for (const role of rolesOf(kafkaTemplate)) {
+        const attach = roleStatements(role, kafkaTemplate).filter((s) => s.Sid === 'AttachToVpc');
+        expect(attach, role).toEqual([{ Sid: 'AttachToVpc', Effect: 'Allow', Action: VPC_NETWORK_INTERFACE_ACTIONS, Resource: '*' }]);
+      }
     });
   });
 
