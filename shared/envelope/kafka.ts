@@ -1,5 +1,6 @@
 // Adapts the Lambda Kafka event shapes (Amazon MSK and self-managed Apache Kafka) to
 // SourceRecords. One invocation carries records of several partitions, keyed `topic-partition`.
+import { isUtf8 } from 'node:buffer';
 import type { MSKEvent, MSKRecord, SelfManagedKafkaEvent } from 'aws-lambda';
 import type { SourceRecord } from './types.js';
 
@@ -19,9 +20,9 @@ export type KafkaRecord = Omit<MSKRecord, 'key' | 'value' | 'headers'> & {
 
 /**
  * Maps every record of a Kafka event to a SourceRecord: `stream` is the topic, `shard` the
- * topic-partition and `seq` the offset, in offset order within each partition. Headers stay
- * out of the envelope for now (read them with {@link kafkaHeaders}); a tombstone is marked so
- * decoding quarantines it.
+ * topic-partition and `seq` the offset, in offset order within each partition. The key and
+ * headers travel with the record into the lake's source_key and source_headers columns; a
+ * tombstone is marked so decoding quarantines it.
  *
  * @example const records = sourceRecordsFromKafka(event); // records[0].shard === 'events-0'
  */
@@ -46,9 +47,29 @@ function toSourceRecord(record: KafkaRecord): SourceRecord {
     // CREATE_TIME (the producer's clock) or LOG_APPEND_TIME (the broker's), epoch milliseconds;
     // -1 (messages written in the pre-0.10 format carry none) means "now".
     arrivalTs: record.timestamp >= 0 ? record.timestamp : Date.now(),
+    ...transportFields(record),
   } as const;
   if (record.value === null || record.value === undefined) return { ...common, dataBase64: '', tombstone: true };
   return { ...common, dataBase64: record.value };
+}
+
+/** The key and headers a Kafka record carried, for the lake's source_key / source_headers. */
+function transportFields(record: KafkaRecord): Pick<SourceRecord, 'key' | 'headersJson'> {
+  const fields: { key?: string; headersJson?: string } = {};
+  if (record.key !== null && record.key !== undefined) fields.key = kafkaKeyText(record.key);
+  if (record.headers && record.headers.length > 0) fields.headersJson = JSON.stringify(kafkaHeaders(record));
+  return fields;
+}
+
+/**
+ * A Kafka key (base64 in the Lambda event) as text: its UTF-8 when the bytes are valid UTF-8
+ * (string keys, the common case), else `base64:<the bytes>` so a binary key is kept exactly.
+ *
+ * @example kafkaKeyText(Buffer.from('user-1').toString('base64')) // 'user-1'
+ */
+export function kafkaKeyText(keyBase64: string): string {
+  const bytes = Buffer.from(keyBase64, 'base64');
+  return isUtf8(bytes) ? bytes.toString('utf8') : `base64:${keyBase64}`;
 }
 
 /**

@@ -21,6 +21,7 @@ function toSourceRecord(record: KinesisStreamRecord): SourceRecord {
     // approximateArrivalTimestamp is epoch seconds with a fraction.
     arrivalTs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
     dataBase64: record.kinesis.data,
+    key: record.kinesis.partitionKey,
   };
 }
 

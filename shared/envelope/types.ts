@@ -23,6 +23,13 @@ export interface SourceRecord {
    * it as `tombstone` without reading `dataBase64` (then '').
    */
   readonly tombstone?: true;
+  /**
+   * The record's key as text: the Kinesis partition key, or the Kafka key (UTF-8, or
+   * `base64:<bytes>` when the key is not valid UTF-8). Stored in the lake's `source_key`.
+   */
+  readonly key?: string;
+  /** Kafka record headers as a JSON object of text values; stored in `source_headers`. */
+  readonly headersJson?: string;
 }
 
 /** One event, validated against the producer contract, ready to be partitioned. */

@@ -77,6 +77,8 @@ export function buildColumns(
   const ingested = new Array<number>(n).fill(ingestedAt);
   const shard = new Array<string>(n);
   const seq = new Array<string>(n);
+  const sourceKey = new Array<string | null>(n);
+  const sourceHeaders = new Array<string | null>(n);
   const extra = new Array<string | null>(n);
   const payload = payloadColumns.map(() => new Array<unknown>(n));
   // Contract fields have their own columns; everything else undeclared goes to `extra`.
@@ -91,6 +93,8 @@ export function buildColumns(
     eventTs[i] = e.eventTs;
     shard[i] = e.shard;
     seq[i] = e.seq;
+    sourceKey[i] = e.record.key ?? null;
+    sourceHeaders[i] = e.record.headersJson ?? null;
     for (let c = 0; c < payloadColumns.length; c++) {
       const column = payloadColumns[c]!;
       payload[c]![i] = toColumnValue(e.payload[column.name], column.type);
@@ -110,6 +114,10 @@ export function buildColumns(
     { name: 'ingested_at', data: { kind: 'int64', values: ingested }, required: true, encoding: 'DICTIONARY', minMax: true, logicalType: 'TIMESTAMP_MILLIS_UTC' },
     { name: 'shard', data: { kind: 'string', values: shard }, ...REPEATED_STRINGS },
     { name: 'seq', data: { kind: 'string', values: seq }, ...UNIQUE_STRINGS },
+    // What the transport carried besides the payload: the Kinesis partition key or Kafka key,
+    // and Kafka headers (JSON). Keys repeat (users, devices), so the encoding is sampled.
+    { name: 'source_key', data: { kind: 'string', values: sourceKey }, required: false, encoding: stringEncoding(sourceKey), minMax: false, logicalType: 'STRING' },
+    { name: 'source_headers', data: { kind: 'string', values: sourceHeaders }, required: false, encoding: stringEncoding(sourceHeaders), minMax: false, logicalType: 'STRING' },
     ...payloadColumns.map((column, c) => payloadColumnSpec(column, payload[c]!)),
     { name: 'extra', data: { kind: 'string', values: extra }, ...UNIQUE_STRINGS, required: false },
   ];

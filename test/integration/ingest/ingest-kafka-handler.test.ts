@@ -4,7 +4,7 @@
 import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaEvent } from '../../../shared/envelope/kafka.js';
+import { kafkaHeaders, type KafkaEvent, type KafkaRecord } from '../../../shared/envelope/kafka.js';
 import { startCuttableRelay, type CuttableRelay } from '../../support/cuttable-relay.js';
 import { lambdaContext } from '../../support/lambda-context.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
@@ -71,6 +71,26 @@ describe('ingest-kafka handler', () => {
       { event_id: 'msk-evt-5', shard: 'events-1', seq: '42' },
     ]);
     expect(await checkpoints('events')).toEqual({ 'events-0': '102', 'events-1': '42' });
+  });
+
+  it("keeps each record's key and headers in source_key and source_headers", async () => {
+    await handler(msk, context);
+    const expected = Object.values(msk.records).flat().map((record) => {
+      const r = record as unknown as KafkaRecord;
+      const headers = kafkaHeaders(r);
+      return {
+        seq: String(r.offset),
+        source_key: r.key ? Buffer.from(r.key, 'base64').toString('utf8') : null,
+        source_headers: Object.keys(headers).length > 0 ? headers : null,
+      };
+    });
+    const rows = await queryLake(db.pool, s3, duck, `SELECT DISTINCT seq, source_key, source_headers FROM lake WHERE shard LIKE 'events-%' ORDER BY seq`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const headers = row['source_headers'] === null ? null : JSON.parse(row['source_headers'] as string);
+      expect({ ...row, source_headers: headers }).toEqual(expected.find((e) => e.seq === row['seq']));
+    }
+    expect(rows.some((row) => row['source_headers'] !== null && JSON.parse(row['source_headers'] as string)['tenant'] === 'acme')).toBe(true);
   });
 
   it('quarantines the tombstone with code tombstone and the malformed value as bad_json', async () => {

@@ -22,8 +22,25 @@ describe('sourceRecordsFromKafka', () => {
       seq: '100',
       arrivalTs: msk.records['events-0']![0]!.timestamp,
       dataBase64: msk.records['events-0']![0]!.value,
+      key: 'user-1',
+      headersJson: JSON.stringify(kafkaHeaders(msk.records['events-0']![0]! as unknown as KafkaRecord)),
     });
+    expect(JSON.parse(records[0]!.headersJson!)).toMatchObject({ tenant: 'acme' });
     expect(records[0]).not.toHaveProperty('tombstone');
+  });
+
+  it('keeps a record without key or headers without them, and a binary key exactly, as base64', () => {
+    const event = kafkaEvent({ 0: [{ json: 1 }, { json: 2 }] }, { topic: 'events' });
+    const [plain, binary] = Object.values(event.records)[0]! as { key?: string | null; headers?: unknown[] }[];
+    plain!.key = null;
+    plain!.headers = [];
+    const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x80]);
+    binary!.key = bytes.toString('base64');
+    const [first, second] = sourceRecordsFromKafka(event);
+    expect(first).not.toHaveProperty('key');
+    expect(first).not.toHaveProperty('headersJson');
+    expect(second!.key).toBe(`base64:${bytes.toString('base64')}`);
+    expect(Buffer.from(second!.key!.slice('base64:'.length), 'base64')).toEqual(bytes);
   });
 
   it('maps the documented self-managed event the same way', () => {

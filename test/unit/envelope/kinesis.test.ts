@@ -17,6 +17,7 @@ describe('sourceRecordsFromKinesis', () => {
       seq: '49590338271490256608559692538361571095921575989136588898',
       arrivalTs: 1545084650987,
       dataBase64: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
+      key: '1', // the partition key, kept in the lake's source_key
     });
     expect(records[1]!.arrivalTs).toBe(1545084711166);
   });

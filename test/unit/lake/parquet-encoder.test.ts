@@ -38,6 +38,8 @@ describe('ParquetEncoder, read back by DuckDB', () => {
       ['ingested_at', 'TIMESTAMP WITH TIME ZONE'],
       ['shard', 'VARCHAR'],
       ['seq', 'VARCHAR'],
+      ['source_key', 'VARCHAR'],
+      ['source_headers', 'VARCHAR'],
       ['user_id', 'VARCHAR'],
       ['session_id', 'VARCHAR'],
       ['url', 'VARCHAR'],
