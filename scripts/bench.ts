@@ -49,6 +49,11 @@ DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a temporary 
 const MB = 1024 * 1024;
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** A partition key per record, spread like the traffic producer's (event ids hash evenly). */
+function partitionKeyOf(i: number): string {
+  return `pk-${(i * 2_654_435_761) % 100_000}`;
+}
+
 function generateRecords(count: number, seed: number, shard = 'shardId-000000000000'): { records: SourceRecord[]; ndjson: string } {
   const random = seededRandom(seed);
   const now = Date.now();
@@ -64,6 +69,7 @@ function generateRecords(count: number, seed: number, shard = 'shardId-000000000
       seq: String(10_000_000_000 + i),
       arrivalTs: now,
       dataBase64: Buffer.from(line).toString('base64'),
+      key: partitionKeyOf(i), // as the producer sets it; lands in source_key
     });
   }
   return { records, ndjson: `${lines.join('\n')}\n` };
