@@ -7,7 +7,7 @@ import { PgManifestReader } from '../shared/stores/postgres/pg-manifest-reader.j
 import { createPgPool } from '../shared/stores/postgres/pg-pool.js';
 import { createS3Client } from '../shared/stores/s3/s3-lake-store.js';
 
-const usage = `Usage: npm run query -- "<SQL>" [--json] [--source S] [--type T] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+const usage = `Usage: npm run query -- "<SQL>" [--json] [--source S] [--type T] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--cache DIR] [--cache-max-mb N]
 
 Runs SQL with DuckDB over a view named "events": exactly the Parquet files committed in the
 manifest (orphans of crashed batches are never read). --source/--type/--from/--to narrow
@@ -15,6 +15,8 @@ which files are fetched (by event date); the SQL can filter further.
 
   --json        print a JSON array of row objects instead of a table
   --cache DIR   where fetched files are kept (default .local/query-cache)
+  --cache-max-mb N  cap of that cache; least recently used files are removed after the
+                fetch, never the ones this query reads (default 2048)
 
 Settings: DATABASE_URL, LAKE_BUCKET, AWS_ENDPOINT_URL_S3, AWS_REGION, or the local stack's .local/stack.json.
 
@@ -33,6 +35,7 @@ await runCli(
       from: { type: 'string' },
       to: { type: 'string' },
       cache: { type: 'string' },
+      'cache-max-mb': { type: 'string' },
     },
   },
   async ({ values, positionals }) => {
@@ -41,6 +44,8 @@ await runCli(
       const v = values[bound];
       if (v !== undefined && !isCalendarDate(String(v))) throw new UsageError(`--${bound} must be a date YYYY-MM-DD, got "${String(v)}"`);
     }
+    const cacheMaxMb = values['cache-max-mb'] === undefined ? 2048 : Number(values['cache-max-mb']);
+    if (!Number.isFinite(cacheMaxMb) || cacheMaxMb < 0) throw new UsageError(`--cache-max-mb must be a number of MB ≥ 0, got "${String(values['cache-max-mb'])}"`);
     const config = loadCliConfig(process.env, { requireBucket: true });
     const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: 60_000 });
     let engine: LakeQueryEngine | undefined;
@@ -57,6 +62,9 @@ await runCli(
         bucket: config.lakeBucket!,
         cacheDir: String(values['cache'] ?? '.local/query-cache'),
         onProgress: progress ? (done, total) => process.stderr.write(`\rfetching lake files ${done}/${total}`) : undefined,
+        cacheMaxBytes: cacheMaxMb * 1024 * 1024,
+        onTrim: ({ removedFiles, removedBytes }) =>
+          process.stderr.write(`query cache: removed ${removedFiles} least recently used files (${(removedBytes / 1024 ** 2).toFixed(1)} MB) to stay under ${cacheMaxMb} MB\n`),
       });
       if (progress) process.stderr.write('\n');
       const { columns, rows } = await engine.query(positionals[0]!);

@@ -7,11 +7,13 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { LakeFileRow } from '../stores/postgres/pg-manifest-reader.js';
+import { DEFAULT_QUERY_CACHE_MAX_BYTES, touchCachedFiles, trimQueryCache, type TrimResult } from './query-cache.js';
 
 /** The columns every lake file has, for an empty `events` view that still answers queries. */
 const EMPTY_EVENTS = `SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS event_type, NULL::VARCHAR AS source,
   NULL::INTEGER AS schema_version, NULL::TIMESTAMPTZ AS event_ts, NULL::TIMESTAMPTZ AS ingested_at,
-  NULL::VARCHAR AS shard, NULL::VARCHAR AS seq, NULL::VARCHAR AS extra WHERE false`;
+  NULL::VARCHAR AS shard, NULL::VARCHAR AS seq, NULL::VARCHAR AS source_key, NULL::VARCHAR AS source_headers,
+  NULL::VARCHAR AS extra WHERE false`;
 
 /** Options of {@link LakeQueryEngine.open}. */
 export interface LakeQueryOptions {
@@ -21,6 +23,10 @@ export interface LakeQueryOptions {
   /** Parallel downloads. */
   readonly concurrency?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Cap of the cache in bytes after the fetch; least recently used files go first. */
+  readonly cacheMaxBytes?: number;
+  /** Called when trimming removed files. */
+  readonly onTrim?: (result: TrimResult) => void;
 }
 
 /**
@@ -38,6 +44,9 @@ export class LakeQueryEngine {
 
   static async open(files: readonly LakeFileRow[], options: LakeQueryOptions): Promise<LakeQueryEngine> {
     const paths = await fetchToCache(files, options);
+    await touchCachedFiles(paths);
+    const trimmed = await trimQueryCache(options.cacheDir, options.cacheMaxBytes ?? DEFAULT_QUERY_CACHE_MAX_BYTES, new Set(paths));
+    if (trimmed.removedFiles > 0) options.onTrim?.(trimmed);
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const source =

@@ -1,8 +1,8 @@
 // `npm run migrate` and `npm run query` as child processes against real Postgres and the S3 emulator.
-import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { ingestShardBatch } from '../../../shared/ingest/ingest-shard-batch.js';
@@ -86,6 +86,22 @@ describe('npm run query', () => {
       { dt: '2026-11-26', hour: 9 },
       { dt: '2026-11-26', hour: 10 },
     ]);
+  });
+
+  it('trims its cache to --cache-max-mb, least recently used first, never a file the query reads', async () => {
+    const stale = join(cache, 'stale-bucket', 'old.parquet');
+    await mkdir(dirname(stale), { recursive: true });
+    await writeFile(stale, Buffer.alloc(64 * 1024));
+    const longAgo = new Date(Date.now() - 86_400_000);
+    await utimes(stale, longAgo, longAgo);
+    // A cap of 0 MB: everything not read by this query goes; what it reads stays.
+    const result = await runScript('query', ['SELECT count(*) AS n FROM events', '--json', '--cache', cache, '--cache-max-mb', '0'], env);
+    expect(JSON.parse(result.stdout)).toEqual([{ n: 10 }]);
+    expect(result.stderr).toMatch(/query cache: removed 1 least recently used files \(0\.1 MB\) to stay under 0 MB/);
+    expect(existsSync(stale)).toBe(false);
+    const again = await runScript('query', ['SELECT count(*) AS n FROM events', '--json', '--cache', cache, '--cache-max-mb', '0'], env);
+    expect(JSON.parse(again.stdout)).toEqual([{ n: 10 }]);
+    expect(again.stderr).not.toMatch(/removed/);
   });
 
   it('answers over an empty selection instead of failing', async () => {
