@@ -11,7 +11,8 @@ import { ParquetFileWriter } from './parquet/parquet-file.js';
 
 /** zstd level 3 is zstd's own default: about 3x faster than 9 for a few % in size. */
 const DEFAULT_ZSTD_LEVEL = 1;
-const CREATED_BY = 'event-lake';
+/** In the form parquet-java's VersionParser reads ("<app> version <semver>"). */
+const CREATED_BY = 'event-lake version 1.0.0';
 
 /** Encodes lake files; create one per container with {@link createParquetEncoder}. */
 export interface ParquetEncoder {
@@ -144,14 +145,14 @@ function payloadColumnSpec(column: PayloadColumn, values: unknown[]): ColumnSpec
   }
 }
 
-/** 2^63: JSON integers at or past it do not fit INT64 and are stored as null. */
+/** 2^63: JSON integers outside [-2^63, 2^63) do not fit INT64 and are stored as null. */
 const INT64_LIMIT = 2 ** 63;
 
 function toColumnValue(value: unknown, type: PayloadColumn['type']): unknown {
   if (value === undefined || value === null) return null;
   switch (type) {
     case 'INT64':
-      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < INT64_LIMIT ? value : null;
+      return typeof value === 'number' && Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT ? value : null;
     case 'DOUBLE':
       return typeof value === 'number' ? value : null;
     case 'BOOLEAN':

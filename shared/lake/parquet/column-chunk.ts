@@ -1,6 +1,7 @@
-// Encodes one column of a row group: an optional dictionary page, then one DATA_PAGE_V2
-// page holding every row (a lake file is one micro-batch, at most a few MB per column),
-// plus the statistics the footer carries.
+// Encodes one column of a row group: an optional dictionary page, then one data page holding
+// every row (a lake file is one micro-batch, at most a few MB per column), plus the
+// statistics the footer carries. Data pages are version 1 (DATA_PAGE), the kind every
+// reader supports (Spark, Hive, Impala, Trino/Athena, pyarrow, DuckDB).
 import { ByteSink } from './byte-sink.js';
 import { bitWidthFor, writeRleHybrid } from './rle-hybrid.js';
 import type { CompactWriter } from './thrift-compact.js';
@@ -30,7 +31,7 @@ export interface ColumnSpec {
 /** Parquet enum values used in page headers and the footer. */
 export const PHYSICAL_TYPE = { boolean: 0, int32: 1, int64: 2, double: 5, string: 6 } as const;
 const ENCODING = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
-const PAGE_TYPE = { DICTIONARY_PAGE: 2, DATA_PAGE_V2: 3 } as const;
+const PAGE_TYPE = { DATA_PAGE: 0, DICTIONARY_PAGE: 2 } as const;
 
 /** What the footer needs to know of a written column chunk; offsets are from the file start. */
 export interface WrittenChunk {
@@ -64,31 +65,34 @@ export function writeColumnChunk(file: ByteSink, spec: ColumnSpec, rows: number,
   levels.reset();
   let nullCount = 0;
   if (!spec.required) nullCount = writeDefinitionLevels(levels, values, rows);
-  else if (hasNull(values, rows)) throw new Error(`column ${spec.name} is required but holds a null`);
+  else if (hasNull(values, rows)) throw new Error('a REQUIRED column holds a null');
 
   let dictionaryPageOffset: number | undefined;
   let uncompressedSize = 0;
   let encoding: number = ENCODING.PLAIN;
   let stats: { min: Uint8Array; max: Uint8Array } | undefined;
   const body = scratch.values;
-  body.reset();
-  if (spec.encoding === 'DICTIONARY' && spec.data.kind !== 'boolean') {
+  // Only where a dictionary can hold something; doubles never (a Map takes 0 and -0 for one key).
+  const useDictionary = spec.encoding === 'DICTIONARY' && rows > nullCount && spec.data.kind !== 'boolean' && spec.data.kind !== 'double';
+  if (useDictionary) {
     const { dictionary, indices } = buildDictionary(values, rows, rows - nullCount);
+    body.reset();
     writePlain(body, { kind: spec.data.kind, values: dictionary } as ColumnValues, dictionary.length);
     dictionaryPageOffset = file.length;
-    uncompressedSize += writePage(file, scratch, compress, body.bytes(), undefined, { type: 'dictionary', count: dictionary.length });
+    uncompressedSize += writePage(file, scratch, compress, body.bytes(), { type: 'dictionary', count: dictionary.length });
     if (spec.minMax) stats = minMaxOf({ kind: spec.data.kind, values: dictionary } as ColumnValues);
-    body.reset();
+    startDataPage(body, spec, levels);
     const width = bitWidthFor(dictionary.length - 1);
     body.u8(width);
     writeRleHybrid(body, indices, indices.length, width);
     encoding = ENCODING.RLE_DICTIONARY;
   } else {
+    startDataPage(body, spec, levels);
     writePlain(body, spec.data, rows);
     if (spec.minMax && rows > nullCount) stats = minMaxOf(spec.data);
   }
   const dataPageOffset = file.length;
-  uncompressedSize += writePage(file, scratch, compress, body.bytes(), levels.bytes(), { type: 'data', rows, nullCount, encoding });
+  uncompressedSize += writePage(file, scratch, compress, body.bytes(), { type: 'data', rows, encoding });
   return {
     spec,
     valueCount: rows,
@@ -103,45 +107,48 @@ export function writeColumnChunk(file: ByteSink, spec: ColumnSpec, rows: number,
   };
 }
 
+/**
+ * Starts a version 1 data page body: an optional column's definition levels come first,
+ * prefixed with their byte length; a required column has none. No repetition levels: the
+ * lake has no nested columns.
+ */
+function startDataPage(body: ByteSink, spec: ColumnSpec, levels: ByteSink): void {
+  body.reset();
+  if (spec.required) return;
+  body.u32le(levels.length);
+  body.append(levels.bytes());
+}
+
 type PageKind =
   | { readonly type: 'dictionary'; readonly count: number }
-  | { readonly type: 'data'; readonly rows: number; readonly nullCount: number; readonly encoding: number };
+  | { readonly type: 'data'; readonly rows: number; readonly encoding: number };
 
-/**
- * Writes a page header and body; V2 data pages keep their levels uncompressed, before the
- * values. Returns the page's uncompressed size, header included, for the footer.
- */
-function writePage(file: ByteSink, scratch: Scratch, compress: Compress, body: Uint8Array, levels: Uint8Array | undefined, kind: PageKind): number {
-  // An empty body (an all-null column) is stored as is: there is nothing to compress.
-  const compressed = body.length === 0 ? body : compress(body);
-  const levelBytes = levels?.length ?? 0;
+/** Writes a page header and its compressed body; returns the uncompressed size, header included. */
+function writePage(file: ByteSink, scratch: Scratch, compress: Compress, body: Uint8Array, kind: PageKind): number {
+  const compressed = compress(body);
   const { header, headerWriter: w } = scratch;
   header.reset();
   w.element(); // PageHeader
-  w.i32(1, kind.type === 'dictionary' ? PAGE_TYPE.DICTIONARY_PAGE : PAGE_TYPE.DATA_PAGE_V2);
-  w.i32(2, levelBytes + body.length);
-  w.i32(3, levelBytes + compressed.length);
+  w.i32(1, kind.type === 'dictionary' ? PAGE_TYPE.DICTIONARY_PAGE : PAGE_TYPE.DATA_PAGE);
+  w.i32(2, body.length);
+  w.i32(3, compressed.length);
   if (kind.type === 'dictionary') {
-    w.struct(7);
+    w.struct(7); // DictionaryPageHeader
     w.i32(1, kind.count);
     w.i32(2, ENCODING.PLAIN);
     w.end();
   } else {
-    w.struct(8);
-    w.i32(1, kind.rows);
-    w.i32(2, kind.nullCount);
-    w.i32(3, kind.rows);
-    w.i32(4, kind.encoding);
-    w.i32(5, levelBytes);
-    w.i32(6, 0);
-    w.bool(7, compressed !== body);
+    w.struct(5); // DataPageHeader
+    w.i32(1, kind.rows); // num_values, nulls included
+    w.i32(2, kind.encoding);
+    w.i32(3, ENCODING.RLE); // definition levels
+    w.i32(4, ENCODING.RLE); // repetition levels (none written)
     w.end();
   }
   w.end(); // PageHeader
   file.append(header.bytes());
-  if (levels) file.append(levels);
   file.append(compressed);
-  return header.length + levelBytes + body.length;
+  return header.length + body.length;
 }
 
 /** Definition levels (0 = null, 1 = present) of an optional column; returns the null count. */
@@ -204,7 +211,12 @@ function writePlain(sink: ByteSink, data: ColumnValues, rows: number): void {
       return;
     }
     case 'int32':
-      for (let i = 0; i < rows; i++) if (data.values[i] != null) sink.i32le(data.values[i]!);
+      for (let i = 0; i < rows; i++) {
+        const value = data.values[i];
+        if (value === null || value === undefined) continue;
+        if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw new RangeError(`${value} is not an INT32`);
+        sink.i32le(value);
+      }
       return;
     case 'int64':
       for (let i = 0; i < rows; i++) if (data.values[i] != null) sink.i64le(data.values[i]!);
@@ -251,11 +263,17 @@ function minMaxOf(data: ColumnValues): { min: Uint8Array; max: Uint8Array } | un
   let min: number | boolean | undefined;
   let max: number | boolean | undefined;
   for (const value of data.values) {
-    if (value === null || value === undefined) continue;
+    // NaN orders nowhere: the spec leaves it out of min/max (JSON cannot carry one anyway).
+    if (value === null || value === undefined || Number.isNaN(value)) continue;
     if (min === undefined || value < min) min = value;
     if (max === undefined || value > max) max = value;
   }
   if (min === undefined || max === undefined) return undefined;
+  if (data.kind === 'double') {
+    // The spec's rule for zeros: a zero minimum is written as -0, a zero maximum as +0.
+    if (min === 0) min = -0;
+    if (max === 0) max = 0;
+  }
   return { min: plainBytes(data.kind, min), max: plainBytes(data.kind, max) };
 }
 

@@ -36,10 +36,16 @@ export class ParquetFileWriter {
     for (const column of columns) {
       if (column.data.values.length !== rows) throw new Error(`column ${column.name} has ${column.data.values.length} values for ${rows} rows`);
     }
-    const compress = this.options.codec === 'ZSTD' ? this.options.compress : (bytes: Uint8Array) => bytes;
+    const compress = this.options.codec === 'ZSTD' ? checkedZstd(this.options.compress) : (bytes: Uint8Array) => bytes;
     const file = new ByteSink(64 * 1024);
     file.append(MAGIC);
-    const chunks = columns.map((column) => writeColumnChunk(file, column, rows, compress, this.scratch));
+    const chunks = columns.map((column) => {
+      try {
+        return writeColumnChunk(file, column, rows, compress, this.scratch);
+      } catch (error) {
+        throw new Error(`column ${column.name}: ${(error as Error).message}`, { cause: error });
+      }
+    });
     const footerStart = file.length;
     writeFooter(new CompactWriter(file), chunks, rows, CODEC[this.options.codec], this.options.createdBy);
     file.u32le(file.length - footerStart);
@@ -48,9 +54,27 @@ export class ParquetFileWriter {
   }
 }
 
+/** The first bytes of every zstd frame (0xFD2FB528, little-endian). */
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+/**
+ * Refuses compressor output that is not a zstd frame, so a broken compressor (the wasm build
+ * returns zeros if initialised twice in a process) fails the batch instead of storing an
+ * unreadable file in the lake.
+ */
+function checkedZstd(compress: Compress): Compress {
+  return (bytes) => {
+    const out = compress(bytes);
+    if (out.length < 4 || ZSTD_MAGIC.some((b, i) => out[i] !== b)) {
+      throw new Error('the zstd compressor returned something that is not a zstd frame; nothing was written');
+    }
+    return out;
+  };
+}
+
 function writeFooter(w: CompactWriter, chunks: readonly WrittenChunk[], rows: number, codec: number, createdBy: string): void {
   w.element(); // FileMetaData
-  w.i32(1, 2); // version
+  w.i32(1, 1); // version: parquet-format asks writers for 1
   w.structList(2, chunks.length + 1);
   w.element(); // the root
   w.string(4, 'schema');

@@ -11,6 +11,8 @@ const MIN_RLE_RUN = 8;
  * groups of 8, the last group padded with zeros.
  */
 export function writeRleHybrid(sink: ByteSink, values: ArrayLike<number>, count: number, bitWidth: number): void {
+  // Packing shifts values within a 32-bit integer: past 24 bits they would overflow it.
+  if (bitWidth < 1 || bitWidth > 24) throw new RangeError(`RLE bit width ${bitWidth} is outside 1-24`);
   const valueBytes = (bitWidth + 7) >> 3;
   let i = 0;
   while (i < count) {
@@ -55,5 +57,5 @@ function startsLongRun(values: ArrayLike<number>, start: number, count: number):
 
 /** Bits needed for values 0..maxValue, at least 1. */
 export function bitWidthFor(maxValue: number): number {
-  return Math.max(1, 32 - Math.clz32(maxValue));
+  return Math.max(1, 32 - Math.clz32(Math.max(0, maxValue)));
 }

@@ -1,12 +1,13 @@
 // The hand-written Parquet writer against two independent readers: DuckDB (C++) and
 // hyparquet (JS). Random columns of every kind, with nulls, runs and Unicode, must read back
 // exactly, and the footer's statistics must match the values.
-import { decompress, init as initZstd } from '@bokuweb/zstd-wasm';
-import { compress } from '@bokuweb/zstd-wasm';
+import { compress, decompress, init as initZstd } from '@bokuweb/zstd-wasm';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnSpec } from '../../../shared/lake/parquet/column-chunk.js';
+import { ByteSink } from '../../../shared/lake/parquet/byte-sink.js';
 import { ParquetFileWriter } from '../../../shared/lake/parquet/parquet-file.js';
+import { writeRleHybrid } from '../../../shared/lake/parquet/rle-hybrid.js';
 import { seededRandom } from '../../../shared/producer/synthetic-events.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
 
@@ -47,6 +48,10 @@ function randomColumns(seed: number, rows: number): ColumnSpec[] {
     { name: 'flag', data: { kind: 'boolean', values: runs(() => maybeNull(random() < 0.5, nullShare)) }, required: false, encoding: 'PLAIN', minMax: true },
     { name: 'nothing', data: { kind: 'string', values: new Array<string | null>(rows).fill(null) }, required: false, encoding: 'PLAIN', minMax: true, logicalType: 'STRING' },
   ];
+}
+
+function arrayBufferOf(file: Uint8Array): ArrayBuffer {
+  return file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
 }
 
 /** The rows the columns describe, as DuckDB returns them (timestamps as epoch ms). */
@@ -119,8 +124,42 @@ describe('ParquetFileWriter', () => {
   });
 
   it('refuses a null in a required column and a column of the wrong length, naming the column', () => {
-    expect(() => writer.write([{ name: 'id', data: { kind: 'string', values: ['a', null] }, required: true, encoding: 'PLAIN', minMax: false }], 2)).toThrow(/column id is required but holds a null/);
+    expect(() => writer.write([{ name: 'id', data: { kind: 'string', values: ['a', null] }, required: true, encoding: 'PLAIN', minMax: false }], 2)).toThrow(/column id: a REQUIRED column holds a null/);
     expect(() => writer.write([{ name: 'id', data: { kind: 'string', values: ['a'] }, required: true, encoding: 'PLAIN', minMax: false }], 2)).toThrow(/column id has 1 values for 2 rows/);
+  });
+
+  it('writes a column with no values as PLAIN even when a dictionary was asked for (an empty dictionary page trips strict readers)', async () => {
+    const nothing: ColumnSpec = { name: 'nothing', data: { kind: 'string', values: [null, null, null] }, required: false, encoding: 'DICTIONARY', minMax: true, logicalType: 'STRING' };
+    const file = writer.write([nothing], 3);
+    const meta = await duck.rows(`SELECT dictionary_page_offset, encodings, stats_null_count::INT AS nulls FROM parquet_metadata({file})`, file);
+    expect(meta).toEqual([{ dictionary_page_offset: null, encodings: 'PLAIN, RLE', nulls: 3 }]);
+    // Every page body is a real zstd frame: the strict decompressor (which refuses 0 bytes) reads the file.
+    const rows = await parquetReadObjects({ file: arrayBufferOf(file), compressors: { ZSTD: (input: Uint8Array) => decompress(input) } });
+    expect(rows).toEqual([{ nothing: null }, { nothing: null }, { nothing: null }]);
+  });
+
+  it('refuses compressor output that is not a zstd frame instead of writing an unreadable file', () => {
+    const broken = new ParquetFileWriter({ codec: 'ZSTD', compress: (bytes) => new Uint8Array(bytes.length), createdBy: 'test' });
+    expect(() => broken.write(randomColumns(14, 10), 10)).toThrow(/column id: the zstd compressor returned something that is not a zstd frame/);
+  });
+
+  it('writes zero bounds of doubles as the spec asks (min -0, max +0) and leaves NaN out of them', () => {
+    const zeros: ColumnSpec = { name: 'z', data: { kind: 'double', values: [0, -0, 0] }, required: true, encoding: 'PLAIN', minMax: true };
+    const withNaN: ColumnSpec = { name: 'n', data: { kind: 'double', values: [Number.NaN, 2, 1] }, required: true, encoding: 'PLAIN', minMax: true };
+    const meta = parquetMetadata(arrayBufferOf(writer.write([zeros, withNaN], 3)));
+    const stats = (name: string) => meta.row_groups[0]!.columns.find((c) => c.meta_data?.path_in_schema[0] === name)!.meta_data!.statistics!;
+    expect(Object.is(stats('z').min_value, -0)).toBe(true);
+    expect(Object.is(stats('z').max_value, 0)).toBe(true);
+    expect([stats('n').min_value, stats('n').max_value]).toEqual([1, 2]);
+  });
+
+  it('refuses an RLE bit width the packing cannot hold (past 24 bits: over 16 million dictionary entries)', () => {
+    expect(() => writeRleHybrid(new ByteSink(), [1, 2, 3], 3, 25)).toThrow(/RLE bit width 25 is outside 1-24/);
+  });
+
+  it('names the column of a value its type cannot hold', () => {
+    const fraction: ColumnSpec = { name: 'version', data: { kind: 'int32', values: [1, 1.5] }, required: true, encoding: 'PLAIN', minMax: false };
+    expect(() => writer.write([fraction], 2)).toThrow(/column version: 1.5 is not an INT32/);
   });
 
   it('writes an uncompressed file when asked', async () => {
