@@ -10,7 +10,7 @@ import type { CompactWriter } from './thrift-compact.js';
 export type ColumnValues =
   | { readonly kind: 'string'; readonly values: readonly (string | null)[] }
   | { readonly kind: 'int32'; readonly values: readonly (number | null)[] }
-  /** Whole numbers within ±2^53: JSON numbers and epoch milliseconds, never BigInt. */
+  /** Whole JS numbers (JSON numbers, epoch ms) in [-2^63, 2^63); no BigInt needed below 2^53. */
   | { readonly kind: 'int64'; readonly values: readonly (number | null)[] }
   | { readonly kind: 'double'; readonly values: readonly (number | null)[] }
   | { readonly kind: 'boolean'; readonly values: readonly (boolean | null)[] };
