@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { buildApp } from 'fauxqs';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { runCli } from '../shared/cli/run-cli.js';
+import { runCli, UsageError } from '../shared/cli/run-cli.js';
 import type { SourceRecord } from '../shared/envelope/types.js';
 import { decodeBatch } from '../shared/ingest/decode-batch.js';
 import { ingestShardBatch, type CommitStep, type IngestDependencies } from '../shared/ingest/ingest-shard-batch.js';
@@ -287,7 +287,7 @@ if (process.argv.includes('--memory-child')) {
       const batch = Number(values['batch'] ?? 10_000);
       const commitRuns = Number(values['commits'] ?? 5);
       const rounds = Number(values['rounds'] ?? 3);
-      if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1, got ${values['rounds']}`);
+      if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds must be a whole number ≥ 1, got ${String(values['rounds'])}`);
       await withBenchSchema(async (url) => {
         const schemas = await loadSchemas(url);
         console.error(`generating ${fmt(events)} events…`);
