@@ -174,8 +174,8 @@ async function benchCoreAgainstDuckDb(records: SourceRecord[], ndjson: string, b
     await duckdb.close();
   }
   const ratios = cores.map((core, i) => ducks[i]!.seconds / core.seconds);
-  const bySeconds = <T extends { seconds: number }>(runs: T[]) => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
-  return { core: bySeconds(cores), duck1: bySeconds(ducks), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios) };
+  const bySeconds = (run: { seconds: number }) => run.seconds;
+  return { core: medianBy(cores, bySeconds), duck1: medianBy(ducks, bySeconds), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios) };
 }
 
 /** Runs in a forked child: generate one batch, process it, report peak RSS. */
@@ -270,7 +270,12 @@ async function benchAggregates(url: string, batch: number, runs: number) {
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  return medianBy(values, (value) => value);
+}
+
+/** The item whose key is the median (the upper one of an even count). */
+function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 

@@ -25,10 +25,12 @@ export interface ParquetFileOptions {
  */
 export class ParquetFileWriter {
   private readonly scratch: Scratch;
+  private readonly compress: Compress;
 
   constructor(private readonly options: ParquetFileOptions) {
     const header = new ByteSink(256);
     this.scratch = { values: new ByteSink(), levels: new ByteSink(4096), header, headerWriter: new CompactWriter(header) };
+    this.compress = options.codec === 'ZSTD' ? checkedZstd(options.compress) : (bytes) => bytes;
   }
 
   /** The file's bytes; every column holds `rows` values. */
@@ -36,12 +38,11 @@ export class ParquetFileWriter {
     for (const column of columns) {
       if (column.data.values.length !== rows) throw new Error(`column ${column.name} has ${column.data.values.length} values for ${rows} rows`);
     }
-    const compress = this.options.codec === 'ZSTD' ? checkedZstd(this.options.compress) : (bytes: Uint8Array) => bytes;
     const file = new ByteSink(64 * 1024);
     file.append(MAGIC);
     const chunks = columns.map((column) => {
       try {
-        return writeColumnChunk(file, column, rows, compress, this.scratch);
+        return writeColumnChunk(file, column, rows, this.compress, this.scratch);
       } catch (error) {
         throw new Error(`column ${column.name}: ${(error as Error).message}`, { cause: error });
       }

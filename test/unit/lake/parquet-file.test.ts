@@ -74,7 +74,7 @@ describe('ParquetFileWriter', () => {
       expect(viaDuck.map(bigAsNumber)).toEqual([...expected].sort(byId));
 
       const viaHyparquet = await parquetReadObjects({
-        file: file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer,
+        file: arrayBufferOf(file),
         compressors: { ZSTD: (input: Uint8Array) => decompress(input) },
         utf8: true,
       });
@@ -118,7 +118,7 @@ describe('ParquetFileWriter', () => {
     const ts = columns.find((c) => c.name === 'ts')!.data.values as number[];
     const rows = await duck.rows(`SELECT epoch_ms(min(ts)) AS lo, epoch_ms(max(ts)) AS hi FROM read_parquet({file})`, file);
     expect(rows).toEqual([{ lo: Math.min(...ts), hi: Math.max(...ts) }]);
-    const meta = parquetMetadata(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer);
+    const meta = parquetMetadata(arrayBufferOf(file));
     const tsChunk = meta.row_groups[0]!.columns.find((c) => c.meta_data?.path_in_schema[0] === 'ts')!;
     expect(Number(tsChunk.meta_data!.statistics!.min_value instanceof Date ? (tsChunk.meta_data!.statistics!.min_value as Date).getTime() : tsChunk.meta_data!.statistics!.min_value)).toBe(Math.min(...ts));
   });
