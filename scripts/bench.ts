@@ -24,6 +24,7 @@ import { PgBatchCommitter } from '../shared/stores/postgres/pg-batch-committer.j
 import { PgCheckpointStore } from '../shared/stores/postgres/pg-checkpoint-store.js';
 import { PgSchemaStore } from '../shared/stores/postgres/pg-schema-store.js';
 import { createS3Client, S3LakeStore } from '../shared/stores/s3/s3-lake-store.js';
+import { hourStartOf } from '../shared/aggregates/aggregate-keys.js';
 import { computeDeltas } from '../shared/aggregates/compute-deltas.js';
 import { PgAggregateSpecs } from '../shared/stores/postgres/pg-aggregate-specs.js';
 import { createRedisClient } from '../shared/stores/redis/redis-client.js';
@@ -246,6 +247,7 @@ async function benchAggregates(url: string, batch: number, runs: number) {
   const compute: number[] = [];
   const apply: number[] = [];
   const buckets: number[] = [];
+  const hours: number[] = [];
   try {
     for (let run = 0; run <= runs; run++) {
       const { records } = generateRecords(batch, 500 + run, `bench-agg-${process.pid}-${run}`);
@@ -261,12 +263,13 @@ async function benchAggregates(url: string, batch: number, runs: number) {
       compute.push(t1 - t0);
       apply.push(t2 - t1);
       buckets.push(deltas.buckets.length);
+      hours.push(new Set(deltas.buckets.map((b) => `${b.source}/${b.eventType}/${hourStartOf(b.bucketStart)}`)).size);
     }
   } finally {
     redis.disconnect();
     await pool.end();
   }
-  return { computeMs: median(compute), applyMs: median(apply), buckets: median(buckets) };
+  return { computeMs: median(compute), applyMs: median(apply), buckets: median(buckets), scripts: median(hours) };
 }
 
 function median(values: number[]): number {
@@ -337,7 +340,7 @@ if (process.argv.includes('--memory-child')) {
         );
         console.log(
           `live aggregates of one ${fmt(batch)}-record batch, median of ${commitRuns}: deltas computed in ${fmt(aggregates.computeMs, 1)} ms, ` +
-            `applied to Redis in ${fmt(aggregates.applyMs, 1)} ms (${aggregates.buckets} bucket scripts)`,
+            `applied to Redis in ${fmt(aggregates.applyMs, 1)} ms (${aggregates.buckets} buckets, one script per hour of a metric: ${aggregates.scripts})`,
         );
       });
     },

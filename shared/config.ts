@@ -24,6 +24,8 @@ const configSchema = z.object({
   REDIS_CLUSTER: z.enum(['true', 'false']).default('false'),
   AGG_MINUTE_TTL_HOURS: z.coerce.number().positive().default(48),
   AGG_HOUR_TTL_DAYS: z.coerce.number().positive().default(90),
+  /** How long an applied batch is remembered in Redis: re-applying it later would count twice. */
+  AGG_APPLIED_TTL_HOURS: z.coerce.number().positive().default(48),
   /** Local stack only: an S3-compatible emulator (the AWS SDK's own variable name, which
    * serverless offline passes through to functions); unset in AWS. */
   AWS_ENDPOINT_URL_S3: optionalUrl.optional(),
@@ -43,6 +45,7 @@ export interface PipelineConfig {
   readonly redisCluster: boolean;
   readonly aggregateMinuteTtlSeconds: number;
   readonly aggregateHourTtlSeconds: number;
+  readonly aggregateAppliedTtlSeconds: number;
 }
 
 /**
@@ -64,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined>): PipelineCon
     redisCluster: e.REDIS_CLUSTER === 'true',
     aggregateMinuteTtlSeconds: Math.round(e.AGG_MINUTE_TTL_HOURS * 3600),
     aggregateHourTtlSeconds: Math.round(e.AGG_HOUR_TTL_DAYS * 86_400),
+    aggregateAppliedTtlSeconds: Math.round(e.AGG_APPLIED_TTL_HOURS * 3600),
   });
 }
 

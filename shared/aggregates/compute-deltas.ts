@@ -20,8 +20,17 @@ interface MutableBucket {
   lagMsSum: number;
   maxEventTs: number;
   sums: Record<string, number>;
-  uniques: Set<string>;
-  top: Record<string, Record<string, number>>;
+  uniques: Set<string> | null;
+  top: Map<string, Map<string, number>>;
+}
+
+/** What one event adds to each of its buckets, worked out once for both granularities. */
+interface EventContribution {
+  late: boolean;
+  lagMs: number;
+  sums: [field: string, value: number][];
+  unique: string | null;
+  top: [field: string, value: string][];
 }
 
 /**
@@ -35,15 +44,15 @@ export function computeDeltas(
   specs: ReadonlyMap<string, AggregateSpec>,
   options: { lateThresholdMs: number },
 ): AggregateDeltas {
-  // Nested maps (source+type, then bucket start) avoid building a string key per event.
-  const byMetric = new Map<string, Map<number, MutableBucket>>();
+  // Nested maps (source, type, then bucket start) avoid building a string key per event.
+  const bySource = new Map<string, Map<string, Map<number, MutableBucket>>>();
   const all: MutableBucket[] = [];
   for (const event of events) {
-    const spec = specs.get(event.eventType);
-    const late = isLate(event, options.lateThresholdMs);
-    const metricId = event.source + '\u0000' + event.eventType;
-    let metric = byMetric.get(metricId);
-    if (!metric) byMetric.set(metricId, (metric = new Map()));
+    const contribution = contributionOf(event, specs.get(event.eventType), options.lateThresholdMs);
+    let byType = bySource.get(event.source);
+    if (!byType) bySource.set(event.source, (byType = new Map()));
+    let metric = byType.get(event.eventType);
+    if (!metric) byType.set(event.eventType, (metric = new Map()));
     for (const granularity of GRANULARITIES) {
       const size = BUCKET_MS[granularity];
       const bucketStart = Math.floor(event.eventTs / size) * size;
@@ -62,38 +71,56 @@ export function computeDeltas(
           lagMsSum: 0,
           maxEventTs: 0,
           sums: {},
-          uniques: new Set(),
-          top: {},
+          // An hour's sketch is the union of its minutes' sketches (every event counts in
+          // both), so the aggregate store merges it in Redis; listing the hour's values too
+          // would double the outbox row and the PFADD work.
+          uniques: granularity === 'minute' ? new Set() : null,
+          top: new Map(),
         };
         metric.set(id, bucket);
         all.push(bucket);
       }
-      addEvent(bucket, event, spec, late);
+      addEvent(bucket, event.eventTs, contribution);
     }
   }
   return { batchId, buckets: all.map(freeze) };
 }
 
-function addEvent(bucket: MutableBucket, event: EventEnvelope, spec: AggregateSpec | undefined, late: boolean): void {
-  bucket.count += 1;
-  if (late) bucket.late += 1;
-  bucket.lagMsSum += Math.max(0, event.arrivalTs - event.eventTs);
-  if (event.eventTs > bucket.maxEventTs) bucket.maxEventTs = event.eventTs;
-  if (!spec) return;
+function contributionOf(event: EventEnvelope, spec: AggregateSpec | undefined, lateThresholdMs: number): EventContribution {
+  const contribution: EventContribution = {
+    late: isLate(event, lateThresholdMs),
+    lagMs: Math.max(0, event.arrivalTs - event.eventTs),
+    sums: [],
+    unique: null,
+    top: [],
+  };
+  if (!spec) return contribution;
   for (const field of spec.sumFields) {
     const value = event.payload[field];
-    if (typeof value === 'number' && Number.isFinite(value)) bucket.sums[field] = (bucket.sums[field] ?? 0) + value;
+    if (typeof value === 'number' && Number.isFinite(value)) contribution.sums.push([field, value]);
   }
   if (spec.uniqueField) {
     const value = event.payload[spec.uniqueField];
-    if (typeof value === 'string' || typeof value === 'number') bucket.uniques.add(String(value));
+    if (typeof value === 'string' || typeof value === 'number') contribution.unique = String(value);
   }
   for (const field of spec.topFields) {
     const value = event.payload[field];
-    if (typeof value !== 'string' && typeof value !== 'number') continue;
-    const key = rankedValue(value);
-    const counts = (bucket.top[field] ??= {});
-    counts[key] = (counts[key] ?? 0) + 1;
+    if (typeof value === 'string' || typeof value === 'number') contribution.top.push([field, rankedValue(value)]);
+  }
+  return contribution;
+}
+
+function addEvent(bucket: MutableBucket, eventTs: number, contribution: EventContribution): void {
+  bucket.count += 1;
+  if (contribution.late) bucket.late += 1;
+  bucket.lagMsSum += contribution.lagMs;
+  if (eventTs > bucket.maxEventTs) bucket.maxEventTs = eventTs;
+  for (const [field, value] of contribution.sums) bucket.sums[field] = (bucket.sums[field] ?? 0) + value;
+  if (contribution.unique !== null) bucket.uniques?.add(contribution.unique);
+  for (const [field, value] of contribution.top) {
+    let counts = bucket.top.get(field);
+    if (!counts) bucket.top.set(field, (counts = new Map()));
+    counts.set(value, (counts.get(value) ?? 0) + 1);
   }
 }
 
@@ -111,5 +138,7 @@ export function rankedValue(value: string | number): string {
 }
 
 function freeze(b: MutableBucket): BucketDelta {
-  return { ...b, uniques: [...b.uniques] };
+  const top: Record<string, Record<string, number>> = {};
+  for (const [field, counts] of b.top) top[field] = Object.fromEntries(counts);
+  return { ...b, uniques: b.uniques ? [...b.uniques] : [], top };
 }

@@ -25,7 +25,10 @@ export interface BucketDelta {
   /** Latest event time in the bucket from this batch, epoch ms. */
   readonly maxEventTs: number;
   readonly sums: Record<string, number>;
-  /** Distinct values of the spec's unique field in this batch and bucket. */
+  /**
+   * Distinct values of the spec's unique field in this batch and bucket; empty for hour
+   * buckets, whose sketch is merged from their minutes' sketches when applied.
+   */
   readonly uniques: string[];
   /** Per ranked field: value → occurrences in this batch and bucket. */
   readonly top: Record<string, Record<string, number>>;

@@ -331,6 +331,7 @@ describe('sls package --stage prod', () => {
         REDIS_CLUSTER: 'false',
         AGG_MINUTE_TTL_HOURS: '48',
         AGG_HOUR_TTL_DAYS: '90',
+        AGG_APPLIED_TTL_HOURS: '48',
         LATE_THRESHOLD_SECONDS: '300',
         POWERTOOLS_SERVICE_NAME: 'event-lake',
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
+import { appliedBatchesKey, bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
 import { AggregateReader } from '../../../shared/aggregates/aggregate-reader.js';
 import { computeDeltas } from '../../../shared/aggregates/compute-deltas.js';
 import type { AggregateDeltas, AggregateSpec } from '../../../shared/aggregates/types.js';
@@ -34,6 +34,16 @@ function batch(source: string, id: string, n: number, offset = 0): AggregateDelt
   const { events } = decodeBatch(sourceRecordsFromKinesis(kinesisEvent(inputs, { arrivalTs: MINUTE + 1000 })));
   return computeDeltas(id, events, specs, { lateThresholdMs: 300_000 });
 }
+
+/** A batch of page views by the given users at the given times. */
+function batchAt(source: string, id: string, views: { user: string; ts: number }[]): AggregateDeltas {
+  const inputs = views.map((v) => ({ json: pageView({ source, user_id: v.user, country: 'FR', duration_ms: 1, ts: v.ts }) }));
+  const arrivalTs = Math.max(...views.map((v) => v.ts)) + 1000;
+  return computeDeltas(id, decodeBatch(sourceRecordsFromKinesis(kinesisEvent(inputs, { arrivalTs }))).events, specs, { lateThresholdMs: 300_000 });
+}
+
+const HOUR = Date.UTC(2026, 10, 26, 9);
+const hourKeys = (source: string, hourStart = HOUR) => bucketKeys({ source, eventType: 'page_view', granularity: 'hour', bucketStart: hourStart });
 
 async function readMinute(redis: Redis | Cluster, source: string) {
   const keys = bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE });
@@ -131,10 +141,48 @@ describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
     const source = `src-${randomUUID().slice(0, 8)}`;
     await store.apply(batch(source, 'b1', 3));
     const minute = bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE });
-    const hour = bucketKeys({ source, eventType: 'page_view', granularity: 'hour', bucketStart: Date.UTC(2026, 10, 26, 9) });
+    const hour = hourKeys(source);
     expect(await redis.ttl(minute.counters)).toBeGreaterThan(47 * 3600);
     expect(await redis.ttl(minute.counters)).toBeLessThanOrEqual(48 * 3600);
     expect(await redis.ttl(hour.uniques)).toBeGreaterThan(89 * 86_400);
+  });
+
+  it('remembers applied batches by a short digest for the dedupe window only, not the hour bucket\'s 90 days', async () => {
+    const source = `src-${randomUUID().slice(0, 8)}`;
+    const longId = `events/shardId-000000000003/${'4'.repeat(56)}-${'5'.repeat(56)}`;
+    const deltas = batch(source, longId, 3);
+    await store.apply(deltas);
+    const applied = appliedBatchesKey({ source, eventType: 'page_view', at: MINUTE });
+    const members = await redis.smembers(applied);
+    expect(members).toHaveLength(1);
+    expect(members[0]!.length).toBeLessThan(longId.length / 4);
+    expect(await redis.ttl(applied)).toBeGreaterThan(47 * 3600);
+    expect(await redis.ttl(applied)).toBeLessThanOrEqual(48 * 3600);
+    expect((await store.apply(deltas)).applied).toBe(0); // the digest still recognises it
+  });
+
+  it('counts an hour\'s unique users as the union of its minutes, across batches and replays', async () => {
+    const source = `src-${randomUUID().slice(0, 8)}`;
+    const first = batchAt(source, 'b1', [...['a', 'b', 'c'].map((user, i) => ({ user, ts: MINUTE + i })), { user: 'd', ts: MINUTE + 60_000 }]);
+    const second = batchAt(source, 'b2', ['c', 'd', 'e', 'f'].map((user, i) => ({ user, ts: MINUTE + 120_000 + i })));
+    for (const deltas of [first, second, second, first]) await store.apply(deltas);
+    const minuteUniques = (offset: number) => redis.pfcount(bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE + offset }).uniques);
+    expect(await Promise.all([0, 60_000, 120_000].map(minuteUniques))).toEqual([3, 1, 4]);
+    expect(await redis.pfcount(hourKeys(source).uniques)).toBe(6); // a-f
+    expect(await redis.hget(hourKeys(source).counters, 'count')).toBe('8');
+  });
+
+  it('applies a batch spanning several hours with one script per hour, each once', async () => {
+    const source = `src-${randomUUID().slice(0, 8)}`;
+    const times = [HOUR + 5 * 60_000, HOUR + 3_600_000 + 1, HOUR + 3 * 3_600_000 - 1, HOUR + 3 * 3_600_000 - 2];
+    const deltas = batchAt(source, 'b1', times.map((ts, i) => ({ user: `u-${i}`, ts })));
+    expect(deltas.buckets).toHaveLength(6); // three minutes, three hours
+    expect(await store.apply(deltas)).toEqual({ applied: 6, alreadyApplied: 0 });
+    expect(await store.apply(deltas)).toEqual({ applied: 0, alreadyApplied: 6 });
+    const reader = new AggregateReader(redis);
+    const hours = await reader.series({ source, eventType: 'page_view', granularity: 'hour', from: HOUR, to: HOUR + 3 * 3_600_000 });
+    expect(hours.map((p) => p.count)).toEqual([1, 1, 2]);
+    expect(await Promise.all([0, 1, 2].map((h) => redis.pfcount(hourKeys(source, HOUR + h * 3_600_000).uniques)))).toEqual([1, 1, 2]);
   });
 });
 
@@ -142,10 +190,15 @@ describe('Redis Cluster slots', () => {
   it('rejects a multi-key script whose keys are in two slots, and the store never builds one', async () => {
     const redis = cluster.client();
     try {
-      const a = bucketKeys({ source: 'web', eventType: 'page_view', granularity: 'minute', bucketStart: 0 });
-      const b = bucketKeys({ source: 'web', eventType: 'page_view', granularity: 'minute', bucketStart: 60_000 });
-      await expect(redis.eval("return redis.call('EXISTS', KEYS[1], KEYS[2])", 2, a.counters, b.counters)).rejects.toThrow(/CROSSSLOT/);
-      const slots = new Set(await Promise.all([a.counters, a.uniques, a.applied, a.top('country')].map((k) => redis.cluster('KEYSLOT', k))));
+      const hourKeysOf = (hourStart: number) => {
+        const minute = (m: number) => bucketKeys({ source: 'web', eventType: 'page_view', granularity: 'minute', bucketStart: hourStart + m * 60_000 });
+        const hour = bucketKeys({ source: 'web', eventType: 'page_view', granularity: 'hour', bucketStart: hourStart });
+        return [appliedBatchesKey({ source: 'web', eventType: 'page_view', at: hourStart }), hour.counters, hour.uniques, hour.top('country'), ...[0, 59].flatMap((m) => [minute(m).counters, minute(m).uniques, minute(m).top('url')])];
+      };
+      const [a, b] = [hourKeysOf(HOUR), hourKeysOf(HOUR + 3_600_000)];
+      await expect(redis.eval("return redis.call('EXISTS', KEYS[1], KEYS[2])", 2, a[0]!, b[0]!)).rejects.toThrow(/CROSSSLOT/);
+      // everything one script touches: an hour's applied record, hour bucket and minute buckets
+      const slots = new Set(await Promise.all(a.map((k) => redis.cluster('KEYSLOT', k))));
       expect(slots.size).toBe(1);
     } finally {
       await redis.quit();
