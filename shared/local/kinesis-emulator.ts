@@ -6,6 +6,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import kinesalite from 'kinesalite';
+import { installFastNumbers } from './kinesalite-fast-numbers.js';
 import { PipelineError } from '../errors.js';
 
 /** A running emulator: point any SDK v3 Kinesis client (dummy credentials) at `endpoint`. */
@@ -160,6 +161,7 @@ export async function startKinesisEmulator(options: KinesisEmulatorOptions = {})
 }
 
 async function startBackend(): Promise<Backend> {
+  installFastNumbers();
   const server = kinesalite({
     createStreamMs: STREAM_TRANSITION_MS,
     deleteStreamMs: STREAM_TRANSITION_MS,
