@@ -2,17 +2,15 @@
 // --no-producer`), then sends events with PutRecords at a steady rate and measures the
 // time from PutRecords returning to the event's batch being committed to the lake
 // (its shard checkpoint passing the record), plus start-up time and idle memory.
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { runCli } from '../shared/cli/run-cli.js';
 import type { BatchDurations } from '../shared/ingest/ingest-shard-batch.js';
 import { compareSeq } from '../shared/envelope/sequence.js';
 import { startDevStack } from '../shared/local/dev-stack.js';
-import { seededRandom, syntheticEvent } from '../shared/producer/synthetic-events.js';
+import { epochNow, type KinesisLoadMessage, type KinesisLoadWorkerData } from '../shared/bench/kinesis-load-worker.js';
+import { startTsWorker } from '../shared/bench/ts-worker.js';
 import { createPgPool, withSearchPath } from '../shared/stores/postgres/pg-pool.js';
 import { AGGREGATES_CHANNEL } from '../shared/aggregates/aggregate-keys.js';
 import { createRedisClient } from '../shared/stores/redis/redis-client.js';
@@ -22,7 +20,8 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 const usage = `Usage: npm run bench:local [-- --rate N] [--seconds S]
 
 Starts the local stack on shifted ports with a temporary Postgres schema, sends ~500-byte
-events with PutRecords (the SDK's default client) at --rate events/s for --seconds, and
+events with PutRecords (the SDK's default client, on its own thread) at --rate events/s for
+--seconds, and
 prints the achieved rates and the p50/p90/p99 time from PutRecords returning to the event
 being committed in the lake. Reference in the same run: the configured batching window,
 which every event waits for at most once.
@@ -31,7 +30,44 @@ which every event waits for at most once.
   --seconds S   measured seconds after a 5 s warm-up (default 30)`;
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const TICK_MS = 20;
+
+/**
+ * Events sent and not yet seen committed (or counted), per shard, kept in sequence order so
+ * a checkpoint releases them from the front: the bookkeeping must stay cheap when the stack
+ * falls behind, or it steals the very event loop it measures.
+ */
+class PendingByShard {
+  private readonly byShard = new Map<string, { seq: string; at: number; measured: boolean }[]>();
+
+  add(shard: string, event: { seq: string; at: number; measured: boolean }): void {
+    let list = this.byShard.get(shard);
+    if (!list) this.byShard.set(shard, (list = []));
+    // Concurrent PutRecords calls return out of order, but only by a little: insert from the end.
+    let i = list.length;
+    while (i > 0 && compareSeq(list[i - 1]!.seq, event.seq) > 0) i -= 1;
+    if (i === list.length) list.push(event);
+    else list.splice(i, 0, event);
+  }
+
+  /** Drops the shard's events at or below `seq`, recording how long the measured ones waited; returns how many. */
+  release(shard: string, seq: string, now: number, waited: number[]): number {
+    const list = this.byShard.get(shard);
+    if (!list) return 0;
+    let count = 0;
+    while (count < list.length && compareSeq(list[count]!.seq, seq) <= 0) {
+      if (list[count]!.measured) waited.push(now - list[count]!.at);
+      count += 1;
+    }
+    if (count > 0) list.splice(0, count);
+    return count;
+  }
+
+  size(): number {
+    let n = 0;
+    for (const list of this.byShard.values()) n += list.length;
+    return n;
+  }
+}
 
 await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'string' } } }, async ({ values }) => {
   const rate = Number(values['rate'] ?? 5000);
@@ -67,97 +103,73 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     const idleRssMb = processTreeRssMb(process.pid);
     console.error(`ready in ${(stack.startedInMs / 1000).toFixed(1)} s; idle memory of the stack's processes ${idleRssMb.toFixed(0)} MB`);
 
-    const kinesis = new KinesisClient({ region: stack.stack.region, endpoint: stack.stack.endpoints.kinesis, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     const stream = stack.stack.resources.stream!;
-    const random = seededRandom(7);
-    const putAt: { shard: string; seq: string; at: number; measured: boolean }[] = [];
+    // Events wait per shard until a checkpoint (lake) or a published apply (counters) passes
+    // them; each list is filtered as those move, so the bookkeeping stays linear.
+    const awaitingCommit = new PendingByShard();
+    const awaitingCounters = new PendingByShard();
+    const latencies: number[] = [];
+    const freshness: number[] = [];
     // Freshness: a batch's apply is published on the aggregates channel with its id
     // (stream/shard/firstSeq-lastSeq); its events are then reflected in the counters.
-    const awaitingCounters = new Map<string, { seq: string; at: number; measured: boolean }[]>();
-    const freshness: number[] = [];
     const subscriber = createRedisClient({ urls: [stack.stack.redisUrl], cluster: false });
     await subscriber.subscribe(AGGREGATES_CHANNEL);
     subscriber.on('message', (_channel: string, message: string) => {
-      const now = performance.now();
+      const now = epochNow();
       const { batchId } = JSON.parse(message) as { batchId: string };
       const [, shard, range] = batchId.split('/');
-      const last = range!.split('-')[1]!;
-      const waiting = awaitingCounters.get(shard!) ?? [];
-      const still = [];
-      for (const w of waiting) {
-        if (compareSeq(w.seq, last) <= 0) {
-          if (w.measured) freshness.push(now - w.at);
-        } else still.push(w);
-      }
-      awaitingCounters.set(shard!, still);
+      awaitingCounters.release(shard!, range!.split('-')[1]!, now, freshness);
     });
-    let n = 0;
 
-    const send = async (durationMs: number, measured: boolean) => {
-      const start = performance.now();
-      const inFlight = new Set<Promise<void>>();
-      let scheduled = 0;
-      while (performance.now() - start < durationMs) {
-        // Catch up from elapsed time, so a late timer does not lower the rate.
-        const count = Math.floor(((performance.now() - start) / 1000) * rate) - scheduled;
-        scheduled += count;
-        for (let i = 0; i < count; i += 500) {
-          const records = Array.from({ length: Math.min(500, count - i) }, () => ({
-            Data: Buffer.from(JSON.stringify(syntheticEvent(random, n++, { now: Date.now(), lateShare: 0 }))),
-            PartitionKey: randomUUID(),
-          }));
-          const request = kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: records })).then((out) => {
-            const at = performance.now();
-            for (const r of out.Records ?? []) {
-              if (!r.SequenceNumber) continue;
-              putAt.push({ shard: r.ShardId!, seq: r.SequenceNumber, at, measured });
-              const list = awaitingCounters.get(r.ShardId!) ?? [];
-              list.push({ seq: r.SequenceNumber, at, measured });
-              awaitingCounters.set(r.ShardId!, list);
-            }
-          });
-          inFlight.add(request);
-          void request.finally(() => inFlight.delete(request));
+    // The load runs on its own thread: producers are other machines in production.
+    const load = startTsWorker(new URL('../shared/bench/kinesis-load-worker.ts', import.meta.url), {
+      endpoint: stack.stack.endpoints.kinesis,
+      region: stack.stack.region,
+      stream,
+      rate,
+      phases: [
+        { seconds: 5, measured: false },
+        { seconds, measured: true },
+      ],
+    } satisfies KinesisLoadWorkerData);
+    let measuredPhase: { sent: number; seconds: number } | undefined;
+    let measureStart = Number.POSITIVE_INFINITY;
+    const loadDone = new Promise<void>((resolve, reject) => {
+      load.on('message', (message: KinesisLoadMessage) => {
+        if (message.type === 'put') {
+          for (const r of message.records) {
+            awaitingCommit.add(r.shard, { seq: r.seq, at: message.at, measured: message.measured });
+            awaitingCounters.add(r.shard, { seq: r.seq, at: message.at, measured: message.measured });
+          }
+        } else if (!message.measured) {
+          measureStart = epochNow();
+          console.error(`measuring ${seconds} s at ${rate} events/s…`);
+        } else {
+          measuredPhase = message;
+          resolve();
         }
-        await new Promise((r) => setTimeout(r, TICK_MS));
-      }
-      await Promise.all(inFlight);
-      return (performance.now() - start) / 1000;
-    };
+      });
+      load.once('error', reject);
+    });
 
     // Commit times: poll the checkpoints; an event is committed once its shard's checkpoint passes it.
-    const latencies: number[] = [];
     let pollerDone = false;
     let lastCommitAt = 0;
     const poller = (async () => {
-      let next = 0;
-      while (!pollerDone || next < putAt.length) {
+      while (!pollerDone || awaitingCommit.size() > 0) {
         const rows = await pool.query<{ shard: string; seq: string }>('SELECT shard, seq FROM checkpoints WHERE stream = $1', [stream]);
-        const now = performance.now();
-        const checkpoints = new Map(rows.rows.map((r) => [r.shard, r.seq]));
-        const pending = putAt.slice(next);
-        const still: typeof pending = [];
-        for (const p of pending) {
-          const cp = checkpoints.get(p.shard);
-          if (cp && compareSeq(cp, p.seq) >= 0) {
-            if (p.measured) latencies.push(now - p.at);
-            lastCommitAt = now;
-          } else still.push(p);
+        const now = epochNow();
+        for (const row of rows.rows) {
+          if (awaitingCommit.release(row.shard, row.seq, now, latencies) > 0) lastCommitAt = now;
         }
-        putAt.splice(0, putAt.length, ...still);
-        next = 0;
-        if (pollerDone && putAt.length === 0) break;
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
 
     console.error(`warm-up 5 s at ${rate} events/s…`);
-    await send(5000, false);
-    console.error(`measuring ${seconds} s at ${rate} events/s…`);
-    const measureStart = performance.now();
-    const sentBefore = n;
-    const sendSeconds = await send(seconds * 1000, true);
-    const sent = n - sentBefore;
+    await loadDone;
+    await load.terminate();
+    const { sent, seconds: sendSeconds } = measuredPhase!;
     pollerDone = true;
     await Promise.race([poller, new Promise((r) => setTimeout(r, 120_000))]);
     const e2eSeconds = (lastCommitAt - measureStart) / 1000;
@@ -190,7 +202,6 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     const stepMedians = stepNames.map((name) => `${name} ${pct(50, handlerSteps.map((d) => d[name]).sort((a, b) => a - b))}`);
     console.log(`| handler steps p50, ms (${handlerSteps.length} batches) | ${stepMedians.join(', ')} |`);
     console.log(`| events measured (lake, counters) / sent | ${latencies.length.toLocaleString('en-US')}, ${freshness.length.toLocaleString('en-US')} / ${sent.toLocaleString('en-US')} |`);
-    kinesis.destroy();
   } finally {
     await pool.end();
     await stack.stop();
@@ -200,7 +211,6 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
   }
 });
 
-/** RSS of a process and all its descendants, from /proc (Linux). */
 /** The step durations of a handler's 'batch committed' JSON log line, if the line is one. */
 function batchDurationsOf(line: string): BatchDurations | undefined {
   const start = line.indexOf('{');
@@ -213,6 +223,7 @@ function batchDurationsOf(line: string): BatchDurations | undefined {
   }
 }
 
+/** RSS of a process and all its descendants, from /proc (Linux). */
 function processTreeRssMb(root: number): number {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
