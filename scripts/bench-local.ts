@@ -21,9 +21,8 @@ const usage = `Usage: npm run bench:local [-- --rate N] [--seconds S]
 
 Starts the local stack on shifted ports with a temporary Postgres schema, sends ~500-byte
 events with PutRecords (the SDK's default client, on its own thread) at --rate events/s for
---seconds, and
-prints the achieved rates and the p50/p90/p99 time from PutRecords returning to the event
-being committed in the lake. Reference in the same run: the configured batching window,
+--seconds, and prints the achieved rates and the p50/p90/p99 time from PutRecords returning
+to the event being committed in the lake. Reference in the same run: the configured batching window,
 which every event waits for at most once.
 
   --rate N      events per second (default 5000)

@@ -119,9 +119,9 @@ export class RedisAggregateStore {
 }
 
 /**
- * Applied batches are remembered by a 128-bit digest of their id, not the id itself (~150
- * bytes for a Kinesis shard and two sequence numbers): the record holds every batch of an
- * hour for the dedupe window, so its size is what bounds Redis memory.
+ * Applied batches are remembered by a 22-character digest of their id (132 bits of SHA-256),
+ * not the id itself (~150 bytes for a Kinesis shard and two sequence numbers): the record
+ * holds every batch of an hour for the dedupe window, so its size is what bounds Redis memory.
  */
 function batchDigest(batchId: string): string {
   return createHash('sha256').update(batchId).digest('base64url').slice(0, 22);
