@@ -104,7 +104,7 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
 
     const stream = stack.stack.resources.stream!;
     // Events wait per shard until a checkpoint (lake) or a published apply (counters) passes
-    // them; each list is filtered as those move, so the bookkeeping stays linear.
+    // them, and are released from the front of their shard's list as those move.
     const awaitingCommit = new PendingByShard();
     const awaitingCounters = new PendingByShard();
     const latencies: number[] = [];

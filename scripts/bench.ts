@@ -25,11 +25,10 @@ import { PgBatchCommitter } from '../shared/stores/postgres/pg-batch-committer.j
 import { PgCheckpointStore } from '../shared/stores/postgres/pg-checkpoint-store.js';
 import { PgSchemaStore } from '../shared/stores/postgres/pg-schema-store.js';
 import { createS3Client, S3LakeStore } from '../shared/stores/s3/s3-lake-store.js';
-import { hourStartOf } from '../shared/aggregates/aggregate-keys.js';
 import { computeDeltas } from '../shared/aggregates/compute-deltas.js';
 import { PgAggregateSpecs } from '../shared/stores/postgres/pg-aggregate-specs.js';
 import { createRedisClient } from '../shared/stores/redis/redis-client.js';
-import { RedisAggregateStore } from '../shared/stores/redis/redis-aggregate-store.js';
+import { hourGroups, RedisAggregateStore } from '../shared/stores/redis/redis-aggregate-store.js';
 
 const usage = `Usage: npm run bench [-- --events N] [--batch N] [--commits N] [--rounds N]
 
@@ -268,7 +267,7 @@ async function benchAggregates(url: string, batch: number, runs: number) {
       apply.push(t2 - t1);
       serverMs.push((scriptsAfter - scriptsBefore) / 1000);
       buckets.push(deltas.buckets.length);
-      hours.push(new Set(deltas.buckets.map((b) => `${b.source}/${b.eventType}/${hourStartOf(b.bucketStart)}`)).size);
+      hours.push(hourGroups(deltas.buckets).length);
     }
   } finally {
     redis.disconnect();

@@ -1,8 +1,8 @@
 // kinesalite does its 128-bit and 185-bit arithmetic (sequence numbers, partition-key hashes)
 // with bignumber.js, converting between decimal and hex strings digit by digit: a third of
 // the emulator's CPU at a few thousand records/s, and what made GetRecords take hundreds of
-// ms in the local stack. This swaps the three hot functions of its `db` module for BigInt
-// versions that return exactly the same values. Only the common shapes take the fast path
+// ms in the local stack. This swaps the four functions of its `db` module that do that
+// arithmetic for BigInt versions that return exactly the same values. Only the common shapes take the fast path
 // (decimal strings, version-2 sequence numbers, which is all kinesalite itself creates);
 // anything else goes to kinesalite's own code, errors included.
 import { createHash } from 'node:crypto';
