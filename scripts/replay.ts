@@ -2,6 +2,7 @@
 // messages through the partner ingest queue once their cause is fixed.
 import { loadCliConfig, type RequiredCliSetting } from '../shared/cli/cli-config.js';
 import { runCli, UsageError } from '../shared/cli/run-cli.js';
+import { QUEUE_ATTRIBUTES } from '../shared/envelope/sqs.js';
 import { DLQ_HOLD_SECONDS, replayDeadLetters, type DlqReplayReport } from '../shared/replay/dlq-replay.js';
 import { replayQuarantine, type QuarantineReplayReport } from '../shared/replay/quarantine-replay.js';
 import { formatDlqReport, formatQuarantineReport } from '../shared/replay/replay-summary.js';
@@ -14,7 +15,7 @@ import { createS3Client } from '../shared/stores/s3/s3-lake-store.js';
 import { S3ObjectReader } from '../shared/stores/s3/s3-object-reader.js';
 import { createSqsClient, resolveQueueUrl } from '../shared/stores/sqs/sqs-client.js';
 import { SqsDeadLetterQueue } from '../shared/stores/sqs/sqs-dead-letter-queue.js';
-import { QUEUE_ATTRIBUTES, SqsRecordQueue } from '../shared/stores/sqs/sqs-record-queue.js';
+import { SqsRecordQueue } from '../shared/stores/sqs/sqs-record-queue.js';
 import { maxMessageBodyBytes } from '../shared/webhook/pack-queue-messages.js';
 
 const usage = `Usage: npm run replay -- --from quarantine|dlq [--source S] [--since T] [--dry-run] [--json]

@@ -76,9 +76,12 @@ export async function writeQuarantine(
       code: item.code,
       reason: item.reason,
       fragment: item.fragment,
-      // The raw record (base64), once per record however many of its events failed, so a
-      // replay can re-decode it exactly; the fragment alone may be truncated.
+      // The raw record (base64) with its key and headers, once per record however many of
+      // its events failed, so a replay can re-decode it exactly and land it with the same
+      // source_key / source_headers; the fragment alone may be truncated.
       data: firstOfRecord ? item.record.dataBase64 : null,
+      ...(firstOfRecord && item.record.key !== undefined ? { key: item.record.key } : {}),
+      ...(firstOfRecord && item.record.headersJson !== undefined ? { headers: item.record.headersJson } : {}),
     });
   });
   await objects.putObject(objectKey, Buffer.from(`${lines.join('\n')}\n`), 'application/x-ndjson');

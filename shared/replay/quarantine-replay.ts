@@ -1,6 +1,7 @@
 // Re-feeds quarantined events once their cause is fixed (a schema registered or corrected):
 // each pending row is rechecked now, and the events that pass go to the partner ingest queue,
 // whose consumer dedupes by (source, event_id), so a replay can never land an event twice.
+import { sourceRecordAttributeBytes, type OriginalRecordFields } from '../envelope/sqs.js';
 import type { SchemaLookup } from '../ingest/plan-lake-files.js';
 import type { RecordQueue } from '../webhook/ports.js';
 import type { QuarantineLedger, QuarantineObjects, QuarantineRow } from './ports.js';
@@ -86,7 +87,7 @@ export async function replayQuarantine(deps: QuarantineReplayDependencies, optio
     for (const row of page) {
       const verdict = await recheck(row, objects, deps.schemas, options.maxMessageBodyBytes);
       if (verdict.ok) {
-        ready.push({ rowId: row.id, source: verdict.source, arrivalTs: row.arrivalTs, line: verdict.line });
+        ready.push({ rowId: row.id, source: verdict.source, arrivalTs: row.arrivalTs, line: verdict.line, original: verdict.original });
       } else {
         const key = `${verdict.code}\u0000${verdict.reason}`;
         const group = failures.get(key) ?? { code: verdict.code, reason: verdict.reason, rows: 0, firstRowId: row.id };
@@ -114,16 +115,19 @@ async function recheck(
   objects: ObjectCache,
   schemas: SchemaLookup,
   maxBodyBytes: number,
-): Promise<{ ok: true; source: string; line: string } | { ok: false; code: string; reason: string }> {
+): Promise<{ ok: true; source: string; line: string; original: OriginalRecordFields } | { ok: false; code: string; reason: string }> {
   const records = row.code === 'tombstone' ? undefined : await objects.get(row.objectKey);
   const verdict = recheckQuarantined(row, records, schemas);
   if (!verdict.ok) return verdict;
+  const original = { key: verdict.event.record.key, headersJson: verdict.event.record.headersJson };
+  // Kinesis and Kafka take records up to 1 MiB; the queue takes less, and the record's key
+  // and headers travel in the same message.
   const bytes = Buffer.byteLength(verdict.line);
-  // Kinesis and Kafka take records up to 1 MiB; the queue takes less.
-  if (bytes > maxBodyBytes) {
-    return { ok: false, code: 'record_too_large', reason: `the event is ${bytes} bytes; a queue message holds at most ${maxBodyBytes}` };
+  const room = maxBodyBytes - sourceRecordAttributeBytes(original);
+  if (bytes > room) {
+    return { ok: false, code: 'record_too_large', reason: `the event is ${bytes} bytes; a queue message holds at most ${room} beside the record's key and headers` };
   }
-  return { ok: true, source: verdict.event.source, line: verdict.line };
+  return { ok: true, source: verdict.event.source, line: verdict.line, original };
 }
 
 /** Parsed quarantine objects of this run, least recently used dropped first. */

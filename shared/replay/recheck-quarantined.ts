@@ -34,8 +34,8 @@ export function recheckQuarantined(row: QuarantineRow, records: QuarantinedRecor
   // A Kafka tombstone carries no value at all: there is no event to recover, ever.
   if (row.code === 'tombstone') return { ok: false, code: 'tombstone', reason: 'a Kafka tombstone has no event to replay' };
   if (!records) return { ok: false, code: 'object_missing', reason: `quarantine object ${row.objectKey} no longer exists` };
-  const dataBase64 = records.get(recordKeyOf(row));
-  if (dataBase64 === undefined) {
+  const kept = records.get(recordKeyOf(row));
+  if (kept === undefined) {
     return { ok: false, code: 'data_missing', reason: `quarantine object ${row.objectKey} holds no data for the record` };
   }
   const record: SourceRecord = {
@@ -44,7 +44,7 @@ export function recheckQuarantined(row: QuarantineRow, records: QuarantinedRecor
     shard: row.shard,
     seq: row.seq,
     arrivalTs: row.arrivalTs,
-    dataBase64,
+    ...kept,
   };
   const item = decodeRecordPayload(record).find((i) => i.subIndex === row.subIndex);
   if (!item) return { ok: false, code: 'data_missing', reason: `the record has no item ${row.subIndex}` };

@@ -1,10 +1,10 @@
 // The webhook checks records for shape only: the producer contract (DESIGN.md "The event
 // contract"), the partner's own source and its allowed event types. Payload schemas are the
 // queue consumer's job, which quarantines failures with their reason.
+import { sqsSafeLine } from '../envelope/sqs.js';
 import { toEnvelope } from '../envelope/to-envelope.js';
 import type { SourceRecord } from '../envelope/types.js';
 import { PermanentRecordError } from '../errors.js';
-import { sqsSafeLine } from './pack-queue-messages.js';
 import type { BodyItem } from './request-body.js';
 import type { Partner, RejectedRecord } from './types.js';
 

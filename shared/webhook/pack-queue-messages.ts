@@ -6,7 +6,10 @@
 export const SQS_BATCH_MAX_ENTRIES = 10;
 /** The classic 256 KiB message limit, which every SQS endpoint accepts (AWS now takes 1 MiB). */
 export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 262_144;
-/** Room kept in each message for its attributes (source, request id, arrival, encoding). */
+/**
+ * Room kept in each message for its fixed attributes (source, request id, arrival, encoding);
+ * a replay's `source_record` attribute has its own size and comes off its message's body budget.
+ */
 const ATTRIBUTE_RESERVE_BYTES = 1_024;
 
 /**
@@ -17,19 +20,6 @@ const ATTRIBUTE_RESERVE_BYTES = 1_024;
 export function maxMessageBodyBytes(maxMessageBytes: number): number {
   return maxMessageBytes - ATTRIBUTE_RESERVE_BYTES;
 }
-
-/**
- * SQS refuses message bodies with U+FFFE or U+FFFF (outside XML's character set). In a valid
- * JSON line they can only stand inside strings, where the \uXXXX escape means the same.
- *
- * @example sqsSafeLine('{"u":"\uffff"}') // the same JSON with the character escaped
- */
-export function sqsSafeLine(line: string): string {
-  return NON_XML.test(line) ? line.replace(NON_XML_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : line;
-}
-
-const NON_XML = /[\uFFFE\uFFFF]/;
-const NON_XML_GLOBAL = /[\uFFFE\uFFFF]/g;
 
 /**
  * Groups NDJSON lines into message bodies of at most `maxBodyBytes` bytes, in order.

@@ -1,4 +1,5 @@
 // The stores the webhook talks to, as small interfaces; adapters live in shared/stores.
+import type { OriginalRecordFields } from '../envelope/sqs.js';
 import type { Partner } from './types.js';
 
 /** The answer to a webhook request, as the handler turns it into an HTTP response. */
@@ -38,12 +39,14 @@ export interface IdempotencyStore {
   release(source: string, key: string): Promise<void>;
 }
 
-/** One queue message: NDJSON records of one partner request. */
+/** One queue message: NDJSON records of one partner request (or of one replayed record). */
 export interface QueueMessage {
   readonly body: string;
   readonly source: string;
   readonly requestId: string;
   readonly receivedAt: number;
+  /** The key and headers of the record a replayed event first came in; partner requests have none. */
+  readonly original?: OriginalRecordFields;
 }
 
 /** Puts messages on the ingest queue: all of them, or it throws a RetryableError. */

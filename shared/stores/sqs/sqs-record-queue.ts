@@ -3,14 +3,11 @@
 // either every message is on the queue or the caller gets a RetryableError.
 import { gzipSync } from 'node:zlib';
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
-import { GZIP_BASE64 } from '../../envelope/sqs.js';
+import { GZIP_BASE64, QUEUE_ATTRIBUTES, sourceRecordAttribute } from '../../envelope/sqs.js';
 import { PipelineError, RetryableError } from '../../errors.js';
 import { fullJitterBackoff } from '../../producer/backoff.js';
 import { groupIntoBatches } from '../../webhook/pack-queue-messages.js';
 import type { QueueMessage, RecordQueue } from '../../webhook/ports.js';
-
-/** Names of the message attributes the queue consumer reads. */
-export const QUEUE_ATTRIBUTES = { source: 'source', requestId: 'request_id', receivedAt: 'received_at', contentEncoding: 'content_encoding' } as const;
 
 /** Bodies smaller than this are sent as they are: compressing them gains little. */
 const COMPRESS_FROM_BYTES = 2_048;
@@ -125,10 +122,12 @@ function encodeMessage(message: QueueMessage): RawQueueMessage {
 }
 
 function messageAttributes(message: QueueMessage): Record<string, MessageAttributeValue> {
+  const original = message.original && sourceRecordAttribute(message.original);
   return {
     [QUEUE_ATTRIBUTES.source]: { DataType: 'String', StringValue: message.source },
     [QUEUE_ATTRIBUTES.requestId]: { DataType: 'String', StringValue: message.requestId },
     [QUEUE_ATTRIBUTES.receivedAt]: { DataType: 'Number', StringValue: String(message.receivedAt) },
+    ...(original === undefined ? {} : { [QUEUE_ATTRIBUTES.sourceRecord]: { DataType: 'String', StringValue: original } }),
   };
 }
 

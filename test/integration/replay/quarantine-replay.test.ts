@@ -122,6 +122,8 @@ describe('npm run replay -- --from quarantine', () => {
       source: { DataType: 'String', StringValue: 'shop' },
       request_id: { DataType: 'String', StringValue: expect.stringMatching(/^replay-quarantine-\d+$/) },
       received_at: { DataType: 'Number', StringValue: String(ARRIVAL) },
+      // The Kinesis record's partition key, so the lake's source_key is what it would have been.
+      source_record: { DataType: 'String', StringValue: '{"key":"pk-2"}' },
     });
     const { rows } = await db.pool.query(`SELECT source, replayed_at IS NOT NULL AS replayed FROM quarantine WHERE code = 'unknown_schema' ORDER BY id`);
     expect(rows).toEqual([
@@ -141,6 +143,12 @@ describe('npm run replay -- --from quarantine', () => {
     const { outcome } = await consumeQueue();
     expect(outcome).toMatchObject({ messages: 1, events: 2, duplicates: 0, quarantined: 0, held: [] });
     expect(await landedSignups()).toEqual(['s-1', 's-2', 's-3']);
+    const keys = await queryLake(db.pool, s3, duck, `SELECT event_id, source_key FROM lake WHERE event_type = 'signup' ORDER BY event_id`);
+    expect(keys).toEqual([
+      { event_id: 's-1', source_key: 'pk-0' },
+      { event_id: 's-2', source_key: 'pk-0' },
+      { event_id: 's-3', source_key: 'pk-2' },
+    ]);
   });
 
   it('sends nothing when run again', async () => {

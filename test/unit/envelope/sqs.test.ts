@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
-import { queueNameOf, sourceRecordsFromSqs } from '../../../shared/envelope/sqs.js';
+import { queueNameOf, sourceRecordAttribute, sourceRecordsFromSqs } from '../../../shared/envelope/sqs.js';
 
 const documented = JSON.parse(readFileSync('test/fixtures/sqs/documented-event.json', 'utf8')) as SQSEvent;
 
@@ -37,6 +37,26 @@ describe('sourceRecordsFromSqs', () => {
     const ids = (event: SQSEvent) => decodeBatch(sourceRecordsFromSqs(event)).events.map((e) => e.eventId);
     expect(ids({ Records: [compressed] })).toEqual(ids({ Records: [plain] }));
     expect(ids({ Records: [compressed] })).toEqual(['sqs-evt-1', 'sqs-evt-2']);
+  });
+
+  it('gives a replayed message’s records the key and headers of the record they first came in', () => {
+    const plain = documented.Records[0]!;
+    const withOriginal = (value: string) => ({
+      ...plain,
+      messageAttributes: { ...plain.messageAttributes, source_record: { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' } },
+    });
+    // A key with characters SQS refuses in attributes, escaped by the writer and restored here.
+    const original = { key: 'user\u0001-\uffff', headersJson: '{"trace":"t-1"}' };
+    const value = sourceRecordAttribute(original)!;
+    expect([...value].filter((c) => c < ' ' || c === '\uffff')).toEqual([]);
+    const [record] = sourceRecordsFromSqs({ Records: [withOriginal(value)] });
+    expect(record).toMatchObject(original);
+    const [event] = decodeBatch([record!]).events;
+    expect(event!.record).toMatchObject(original);
+    // Not what the replay writes: the events still come through, without a key.
+    const [damaged] = sourceRecordsFromSqs({ Records: [withOriginal('{not json')] });
+    expect(damaged!.key).toBeUndefined();
+    expect(sourceRecordAttribute({})).toBeUndefined();
   });
 
   it('reads the queue name from the end of the ARN', () => {

@@ -1,6 +1,8 @@
 // Recovering quarantined events from the objects the ingest writes, and rechecking them
 // against the contract and the schemas registered now.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sourceRecordsFromKafka, type KafkaEvent } from '../../../shared/envelope/kafka.js';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { writeQuarantine } from '../../../shared/ingest/batch-writes.js';
 import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
@@ -63,13 +65,13 @@ describe('quarantinedRecords', () => {
     expect(lines[second.objectLine]!.data).toBeNull();
     expect(lines[first.objectLine]!.data).not.toBeNull();
     const records = quarantinedRecords(objectText);
-    expect(records.get(recordKeyOf(second))).toBe(lines[first.objectLine]!.data);
+    expect(records.get(recordKeyOf(second))).toEqual({ dataBase64: lines[first.objectLine]!.data, key: 'pk-0' });
     expect(records.size).toBe(3);
   });
 
-  it('skips damaged lines instead of failing the whole object', () => {
+  it('skips damaged lines instead of failing the whole object, and reads objects written before keys were kept', () => {
     const records = quarantinedRecords(`{"stream":"s","shard":"0","seq":"1","data":"e30="}\n{half a line\n`);
-    expect([...records.values()]).toEqual(['e30=']);
+    expect([...records.values()]).toEqual([{ dataBase64: 'e30=' }]);
   });
 });
 
@@ -85,6 +87,19 @@ describe('recheckQuarantined', () => {
     await fixed.reload();
     const verdict = recheckQuarantined(row, quarantinedRecords(objectText), fixed);
     expect(verdict).toMatchObject({ ok: true, line: signupLines[1], event: { eventId: 's-2', source: 'web', arrivalTs: ARRIVAL, subIndex: 2 } });
+  });
+
+  it('gives the replayed event the key and headers of the Kafka record it came in', async () => {
+    const kafka = JSON.parse(readFileSync('test/fixtures/kafka/msk-event.json', 'utf8')) as KafkaEvent;
+    const records = sourceRecordsFromKafka(kafka);
+    const withHeaders = records.find((r) => r.headersJson !== undefined && r.headersJson !== '{}' && r.key !== undefined)!;
+    expect(withHeaders).toBeDefined();
+    // The fixture's events are valid; quarantine them as a schema outage would.
+    const items = decodeBatch([withHeaders]).events.map((e) => ({ record: e.record, subIndex: e.subIndex, source: e.source, code: 'unknown_schema', reason: 'outage', fragment: null }));
+    const objects = new CapturedObjects();
+    const [entry] = await writeQuarantine(items, objects, () => 'quarantine/kafka.ndjson');
+    const verdict = recheckQuarantined({ ...entry!, id: '1', objectLine: entry!.line }, quarantinedRecords(objects.texts.get('quarantine/kafka.ndjson')!), registry);
+    expect(verdict).toMatchObject({ ok: true, event: { record: { key: withHeaders.key, headersJson: withHeaders.headersJson } } });
   });
 
   it('reports what still fails with the ingest’s own codes and reasons', () => {
