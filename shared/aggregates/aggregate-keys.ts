@@ -5,7 +5,9 @@
 // sketch is merged from its minutes' sketches inside that script.
 import type { Granularity } from './types.js';
 
-const HOUR_MS = 3_600_000;
+/** The length of a bucket of each granularity, ms. */
+export const BUCKET_MS: Readonly<Record<Granularity, number>> = { minute: 60_000, hour: 3_600_000 };
+const HOUR_MS = BUCKET_MS.hour;
 
 /** The Redis keys of one bucket of one source and event type. */
 export interface BucketKeys {

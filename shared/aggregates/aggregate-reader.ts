@@ -3,10 +3,8 @@
 // single Redis and on Redis Cluster: nothing here sends one command over keys of two slots.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { bucketKeys } from './aggregate-keys.js';
+import { BUCKET_MS, bucketKeys, hourStartOf } from './aggregate-keys.js';
 import type { Granularity } from './types.js';
-
-const BUCKET_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000 };
 
 /** One bucket of a series. */
 export interface SeriesPoint {
@@ -56,9 +54,9 @@ export class AggregateReader {
 
   /** The newest event and apply time of a metric, from its current and previous hour buckets. */
   async freshness(source: string, eventType: string, now = Date.now()): Promise<Freshness> {
-    const hour = Math.floor(now / 3_600_000) * 3_600_000;
+    const hour = hourStartOf(now);
     const hashes = await Promise.all(
-      [hour, hour - 3_600_000].map((bucketStart) => this.redis.hmget(bucketKeys({ source, eventType, granularity: 'hour', bucketStart }).counters, 'max_ts', 'applied_ms')),
+      [hour, hour - BUCKET_MS.hour].map((bucketStart) => this.redis.hmget(bucketKeys({ source, eventType, granularity: 'hour', bucketStart }).counters, 'max_ts', 'applied_ms')),
     );
     const max = (i: number) => {
       const values = hashes.map((h) => Number(h[i] ?? 0)).filter((v) => v > 0);

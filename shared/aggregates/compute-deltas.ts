@@ -3,9 +3,9 @@
 // same transaction as the manifest.
 import type { EventEnvelope } from '../envelope/types.js';
 import { isLate } from '../lake/partition.js';
+import { BUCKET_MS } from './aggregate-keys.js';
 import type { AggregateDeltas, AggregateSpec, BucketDelta, Granularity } from './types.js';
 
-const BUCKET_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000 };
 const GRANULARITIES: readonly Granularity[] = ['minute', 'hour'];
 /** Ranked values are truncated: a top-K of URLs must not store megabyte strings. */
 const MAX_TOP_VALUE_LENGTH = 200;
