@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { LoadReport } from '../shared/bench/closed-loop-load.js';
+import { HandlerContainers } from '../shared/bench/handler-containers.js';
 import type { LoadWorkerData } from '../shared/bench/load-worker.js';
 import { runTsWorker, startTsWorker } from '../shared/bench/ts-worker.js';
 import { runCli, UsageError } from '../shared/cli/run-cli.js';
@@ -18,7 +19,7 @@ import { loadMigrations, migrate } from '../shared/stores/postgres/migrator.js';
 import { PgPartnerAdmin } from '../shared/stores/postgres/pg-partner-admin.js';
 import { createPgPool, withSearchPath } from '../shared/stores/postgres/pg-pool.js';
 
-const usage = `Usage: npm run bench:webhook [-- --connections N] [--seconds S] [--records N] [--record-bytes B] [--no-keys]
+const usage = `Usage: npm run bench:webhook [-- --connections N] [--seconds S] [--records N] [--record-bytes B] [--containers N] [--no-keys]
 
 Starts the webhook handler behind the local HTTP API gateway (Postgres in a temporary
 schema, the SQS emulator on its own thread), then drives it from a load thread over
@@ -31,21 +32,26 @@ ratio webhook/bare, and checks that every accepted record is on the queue.
   --seconds S        measured seconds per run, after a 2 s warm-up (default 10)
   --records N        records per request (default 100)
   --record-bytes B   approximate bytes per record (default 250)
+  --containers N     most handler containers (default: --connections)
   --no-keys          send no Idempotency-Key (skips the two Postgres writes per request)
 
-The handler runs in this process like ONE Lambda container: one event loop, one Postgres
-connection. In AWS, concurrent requests go to separate containers.`;
+The handler runs in this process as Lambda runs it: each container is its own instance of
+the handler module (its own Postgres connection and SDK clients) and handles one request at
+a time; a request that finds none idle starts another, up to --containers. They share this
+process's event loop, so the CPU is one core's however many containers run; --containers 1
+measures one container serving every request through its single Postgres connection.`;
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PARTNER = 'bench-partner';
 
 await runCli(
-  { usage, options: { connections: { type: 'string' }, seconds: { type: 'string' }, records: { type: 'string' }, 'record-bytes': { type: 'string' }, 'no-keys': { type: 'boolean' } } },
+  { usage, options: { connections: { type: 'string' }, seconds: { type: 'string' }, records: { type: 'string' }, 'record-bytes': { type: 'string' }, containers: { type: 'string' }, 'no-keys': { type: 'boolean' } } },
   async ({ values }) => {
     const connections = int(values['connections'], 32, 1, 1024, '--connections');
     const seconds = int(values['seconds'], 10, 1, 600, '--seconds');
     const records = int(values['records'], 100, 1, 10_000, '--records');
     const recordBytes = int(values['record-bytes'], 250, 100, 60_000, '--record-bytes');
+    const maxContainers = int(values['containers'], connections, 1, 1024, '--containers');
 
     const schema = `bench_webhook_${process.pid}`;
     const admin = createPgPool({ connectionString: DATABASE_URL });
@@ -74,12 +80,15 @@ await runCli(
         // One log line per request is what Lambda does too, but to a pipe, not a terminal.
         POWERTOOLS_LOG_LEVEL: 'WARN',
       });
-      const { handler } = (await import('../functions/ingest-webhook/handler.js')) as unknown as {
-        handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
-      };
+      type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
       let invocation = 0;
+      // A query string per container makes ESM load the handler module afresh: its own stores.
+      const containers = new HandlerContainers<APIGatewayProxyEventV2, unknown>(maxContainers, async (n) => {
+        const { handler } = (await import(`../functions/ingest-webhook/handler.js?container=${n}`)) as { handler: Handler };
+        return (event) => handler(event, localLambdaContext('ingestWebhook', { remainingMs: 29_000, requestId: `bench-${++invocation}` }));
+      });
       const invoker: LambdaInvoker = {
-        invoke: async (_name, event) => ({ ok: true, payload: await handler(event as APIGatewayProxyEventV2, localLambdaContext('ingestWebhook', { remainingMs: 29_000, requestId: `bench-${++invocation}` })) }),
+        invoke: async (_name, event) => ({ ok: true, payload: await containers.invoke(event as APIGatewayProxyEventV2) }),
       };
       const routes = httpApiRoutes([{ key: 'ingestWebhook', name: 'ingestWebhook', timeoutSeconds: 29, memorySizeMb: 1024, events: [{ httpApi: { method: 'POST', path: '/v1/ingest/{source}' } }] }]);
       gateway = await startHttpApiGateway({ routes, invoker, host: '127.0.0.1', port: 0 });
@@ -104,7 +113,9 @@ await runCli(
 
       const line = (name: string, r: LoadReport) =>
         `${name.padEnd(8)} ${String(r.perSecond).padStart(7)} req/s  p50 ${r.p50Ms} ms  p90 ${r.p90Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  statuses ${JSON.stringify(r.statuses)}`;
-      console.log(`webhook benchmark: ${records} records/request (~${bodyBytes} bytes), ${connections} connections, ${seconds} s each, ${values['no-keys'] ? 'no Idempotency-Key' : 'an Idempotency-Key per request'}, Node ${process.version}`);
+      console.log(
+        `webhook benchmark: ${records} records/request (~${bodyBytes} bytes), ${connections} connections, ${seconds} s each, ${values['no-keys'] ? 'no Idempotency-Key' : 'an Idempotency-Key per request'}, ${containers.containers} handler containers (at most ${maxContainers}), Node ${process.version}`,
+      );
       console.log(line('bare', bare));
       console.log(line('webhook', webhook));
       console.log(`ratio webhook/bare: ${(webhook.perSecond / bare.perSecond).toFixed(2)}  records/s accepted: ${webhook.perSecond * records}`);
