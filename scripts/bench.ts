@@ -2,7 +2,7 @@
 // generated 500-byte events, beside DuckDB converting the same events from NDJSON to Parquet
 // in the same run; peak memory of one batch; and the commit of one batch to S3 + Postgres.
 import { fork } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -84,6 +84,13 @@ async function processBatch(records: readonly SourceRecord[], registry: SchemaRe
   let bytes = 0;
   for (const file of plan.files) bytes += encoder.encode(file.events, file.columns, Date.now()).byteLength;
   return bytes;
+}
+
+/** The Node major of the functions' runtime (serverless.yml `runtime: nodejsNN.x`), if it can be read. */
+async function lambdaNodeMajor(): Promise<number | undefined> {
+  const yml = await readFile('serverless.yml', 'utf8').catch(() => '');
+  const match = /^\s*runtime:\s*nodejs(\d+)\.x\s*$/m.exec(yml);
+  return match ? Number(match[1]) : undefined;
 }
 
 async function withBenchSchema<T>(fn: (url: string) => Promise<T>): Promise<T> {
@@ -357,6 +364,10 @@ if (process.argv.includes('--memory-child')) {
           `live aggregates of one ${fmt(batch)}-record batch, median of ${commitRuns}: deltas computed in ${fmt(aggregates.computeMs, 1)} ms, ` +
             `applied to Redis in ${fmt(aggregates.applyMs, 1)} ms, of which ${fmt(aggregates.serverMs, 1)} ms Redis's own time in the scripts (${aggregates.buckets} buckets, one script per hour of a metric: ${aggregates.scripts})`,
         );
+        const lambdaMajor = await lambdaNodeMajor();
+        if (lambdaMajor !== undefined && lambdaMajor !== Number(process.versions.node.split('.')[0])) {
+          console.log(`\nnote: this ran on Node ${process.version}; the functions deploy on nodejs${lambdaMajor}.x (serverless.yml), whose V8 runs this core faster: npm run bench:lambda-node measures there.`);
+        }
       });
     },
   );
