@@ -19,6 +19,9 @@ import { loadMigrations, migrate } from '../shared/stores/postgres/migrator.js';
 import { PgPartnerAdmin } from '../shared/stores/postgres/pg-partner-admin.js';
 import { createPgPool, withSearchPath } from '../shared/stores/postgres/pg-pool.js';
 
+/** Containers open a Postgres connection each; the default stays well under max_connections (100). */
+const DEFAULT_MAX_CONTAINERS = 64;
+
 const usage = `Usage: npm run bench:webhook [-- --connections N] [--seconds S] [--records N] [--record-bytes B] [--containers N] [--no-keys]
 
 Starts the webhook handler behind the local HTTP API gateway (Postgres in a temporary
@@ -32,7 +35,9 @@ ratio webhook/bare, and checks that every accepted record is on the queue.
   --seconds S        measured seconds per run, after a 2 s warm-up (default 10)
   --records N        records per request (default 100)
   --record-bytes B   approximate bytes per record (default 250)
-  --containers N     most handler containers (default: --connections)
+  --containers N     most handler containers, each with its own Postgres connection
+                     (default: --connections, at most ${DEFAULT_MAX_CONTAINERS}: Postgres's
+                     max_connections is 100 unless raised)
   --no-keys          send no Idempotency-Key (skips the two Postgres writes per request)
 
 The handler runs in this process as Lambda runs it: each container is its own instance of
@@ -51,7 +56,7 @@ await runCli(
     const seconds = int(values['seconds'], 10, 1, 600, '--seconds');
     const records = int(values['records'], 100, 1, 10_000, '--records');
     const recordBytes = int(values['record-bytes'], 250, 100, 60_000, '--record-bytes');
-    const maxContainers = int(values['containers'], connections, 1, 1024, '--containers');
+    const maxContainers = int(values['containers'], Math.min(connections, DEFAULT_MAX_CONTAINERS), 1, 1024, '--containers');
 
     const schema = `bench_webhook_${process.pid}`;
     const admin = createPgPool({ connectionString: DATABASE_URL });

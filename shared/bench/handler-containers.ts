@@ -14,7 +14,7 @@ export type ContainerHandler<E, R> = (event: E) => Promise<R>;
  */
 export class HandlerContainers<E, R> {
   private readonly idle: ContainerHandler<E, R>[] = [];
-  private readonly waiting: ((handler: ContainerHandler<E, R>) => void)[] = [];
+  private readonly waiting: { resolve: (handler: ContainerHandler<E, R>) => void; reject: (error: unknown) => void }[] = [];
   private started = 0;
 
   constructor(
@@ -47,16 +47,20 @@ export class HandlerContainers<E, R> {
       try {
         return await this.startContainer(this.started);
       } catch (error) {
-        this.started -= 1; // a failed cold start holds no container
+        // A failed cold start holds no container: the first waiter, queued behind it while it
+        // started, gets the freed place (a start of its own) instead of waiting for ever.
+        this.started -= 1;
+        const next = this.waiting.shift();
+        if (next) this.acquire().then(next.resolve, next.reject);
         throw error;
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private release(handler: ContainerHandler<E, R>): void {
     const next = this.waiting.shift();
-    if (next) next(handler);
+    if (next) next.resolve(handler);
     else this.idle.push(handler);
   }
 }

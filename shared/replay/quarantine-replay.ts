@@ -1,7 +1,7 @@
 // Re-feeds quarantined events once their cause is fixed (a schema registered or corrected):
 // each pending row is rechecked now, and the events that pass go to the partner ingest queue,
 // whose consumer dedupes by (source, event_id), so a replay can never land an event twice.
-import { sourceRecordAttributeBytes, type OriginalRecordFields } from '../envelope/sqs.js';
+import { sourceRecordAttributeBytes, sqsSafeLine, type OriginalRecordFields } from '../envelope/sqs.js';
 import type { SchemaLookup } from '../ingest/plan-lake-files.js';
 import type { RecordQueue } from '../webhook/ports.js';
 import type { QuarantineLedger, QuarantineObjects, QuarantineRow } from './ports.js';
@@ -121,13 +121,15 @@ async function recheck(
   if (!verdict.ok) return verdict;
   const original = { key: verdict.event.record.key, headersJson: verdict.event.record.headersJson };
   // Kinesis and Kafka take records up to 1 MiB; the queue takes less, and the record's key
-  // and headers travel in the same message.
-  const bytes = Buffer.byteLength(verdict.line);
+  // and headers travel in the same message. Measured as sent: escaping U+FFFE/U+FFFF for SQS
+  // makes a line longer, and a line that passed here must fit when packed.
+  const line = sqsSafeLine(verdict.line);
+  const bytes = Buffer.byteLength(line);
   const room = maxBodyBytes - sourceRecordAttributeBytes(original);
   if (bytes > room) {
-    return { ok: false, code: 'record_too_large', reason: `the event is ${bytes} bytes; a queue message holds at most ${room} beside the record's key and headers` };
+    return { ok: false, code: 'record_too_large', reason: `the event is ${bytes} bytes as sent; a queue message holds at most ${room} beside the record's key and headers` };
   }
-  return { ok: true, source: verdict.event.source, line: verdict.line, original };
+  return { ok: true, source: verdict.event.source, line, original };
 }
 
 /** Parsed quarantine objects of this run, least recently used dropped first. */

@@ -3,6 +3,7 @@
 // their schema exists, and land in the lake exactly once however often they are replayed.
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceRecordsFromKafka } from '../../../shared/envelope/kafka.js';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { sourceRecordsFromSqs } from '../../../shared/envelope/sqs.js';
 import { ingestQueueBatch, type QueueIngestDependencies, type QueueIngestOutcome } from '../../../shared/ingest/ingest-queue-batch.js';
@@ -17,6 +18,7 @@ import { SqsRecordQueue } from '../../../shared/stores/sqs/sqs-record-queue.js';
 import { openParquetReader, type ParquetReader } from '../../support/duckdb.js';
 import { pageView } from '../../support/events.js';
 import { createIngestDeps } from '../../support/ingest-deps.js';
+import { kafkaEvent } from '../../support/kafka-events.js';
 import { kinesisEvent } from '../../support/kinesis-events.js';
 import { queryLake } from '../../support/lake.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -174,6 +176,23 @@ describe('npm run replay -- --from quarantine', () => {
     const { outcome } = await consumeQueue();
     expect(outcome).toMatchObject({ messages: 2, events: 0, duplicates: 3 });
     expect(await landedSignups()).toEqual(['s-1', 's-2', 's-3']);
+  });
+
+  it('lands a replayed Kafka record’s events with its key and headers, even a key SQS cannot carry as it is', async () => {
+    const refund = (id: string) => ({ event_id: id, event_type: 'refund', source: 'pos', ts: ARRIVAL - 1000, amount: 5 });
+    const event = kafkaEvent({ 3: [{ json: refund('r-1') }] }, { topic: 'payments', timestamp: ARRIVAL });
+    const record = event.records['payments-3']![0]!;
+    const key = 'till-7\uffff\u0001'; // valid UTF-8, but outside the characters an SQS attribute may hold
+    record.key = Buffer.from(key).toString('base64');
+    record.headers = [{ traceparent: [...Buffer.from('00-abc-01')] }];
+    const outcome = await ingestShardBatch(sourceRecordsFromKafka(event), await createIngestDeps(db.pool, s3), { lateThresholdMs: 300_000 });
+    expect(outcome.quarantined).toBe(1);
+    await db.pool.query(`INSERT INTO event_schemas (event_type, version, json_schema) VALUES ('refund', 1, '{"type":"object"}')`);
+    expect(await replay(['--source', 'pos'])).toMatchObject({ scanned: 1, replayed: 1, messages: 1 });
+    const { outcome: consumed } = await consumeQueue();
+    expect(consumed).toMatchObject({ events: 1, quarantined: 0 });
+    const rows = await queryLake(db.pool, s3, duck, `SELECT event_id, source_key, source_headers FROM lake WHERE event_type = 'refund'`);
+    expect(rows).toEqual([{ event_id: 'r-1', source_key: key, source_headers: '{"traceparent":"00-abc-01"}' }]);
   });
 
   it('rejects a --since it cannot read with exit code 2', async () => {

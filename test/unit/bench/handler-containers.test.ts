@@ -62,4 +62,21 @@ describe('HandlerContainers', () => {
     expect(containers.containers).toBe(1);
     expect(() => new HandlerContainers(0, async () => async () => 1)).toThrow(RangeError);
   });
+
+  it('gives an invocation queued behind a failing cold start a start of its own', async () => {
+    let attempts = 0;
+    let failFirst!: () => void;
+    const containers = new HandlerContainers<string, string>(1, async () => {
+      attempts += 1;
+      if (attempts === 1) await new Promise<void>((_, reject) => (failFirst = () => reject(new Error('cold start failed'))));
+      return async (event) => event;
+    });
+    const first = containers.invoke('a');
+    const queued = containers.invoke('b'); // the only place is taken by the start in progress
+    await new Promise((resolve) => setImmediate(resolve));
+    failFirst();
+    await expect(first).rejects.toThrow('cold start failed');
+    expect(await queued).toBe('b');
+    expect(attempts).toBe(2);
+  });
 });

@@ -45,10 +45,11 @@ describe('sourceRecordsFromSqs', () => {
       ...plain,
       messageAttributes: { ...plain.messageAttributes, source_record: { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' } },
     });
-    // A key with characters SQS refuses in attributes, escaped by the writer and restored here.
-    const original = { key: 'user\u0001-\uffff', headersJson: '{"trace":"t-1"}' };
+    // A key with characters SQS refuses in attributes (controls, U+FFFE/U+FFFF, a lone
+    // surrogate), escaped by the writer and restored here.
+    const original = { key: 'user\u0001-\uffff\ufffe\ud800', headersJson: '{"trace":"t-1"}' };
     const value = sourceRecordAttribute(original)!;
-    expect([...value].filter((c) => c < ' ' || c === '\uffff')).toEqual([]);
+    expect([...value].filter((c) => c < ' ' || c === '\uffff' || c === '\ufffe' || c === '\ud800')).toEqual([]);
     const [record] = sourceRecordsFromSqs({ Records: [withOriginal(value)] });
     expect(record).toMatchObject(original);
     const [event] = decodeBatch([record!]).events;
