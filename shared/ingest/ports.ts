@@ -41,6 +41,7 @@ export interface QuarantineEntry {
   readonly source: string | null;
   readonly code: string;
   readonly reason: string;
+  /** When the record first arrived, epoch milliseconds. */
   readonly arrivalTs: number;
 }
 

@@ -1,21 +1,15 @@
 // The stores a replay talks to, as small interfaces; adapters live in shared/stores.
+import type { QuarantineEntry } from '../ingest/ports.js';
 
-/** A pending row of the `quarantine` table: one record (or one event inside it) not ingested. */
-export interface QuarantineRow {
+/**
+ * A pending row of the `quarantine` table: one record (or one event inside it) not ingested,
+ * as the ingest wrote it (a {@link QuarantineEntry}), with its row id.
+ */
+export interface QuarantineRow extends Omit<QuarantineEntry, 'line'> {
   /** The row id (a bigint, kept as text). */
   readonly id: string;
-  readonly origin: string;
-  readonly stream: string;
-  readonly shard: string;
-  readonly seq: string;
-  readonly subIndex: number;
-  readonly source: string | null;
-  readonly code: string;
-  readonly reason: string;
-  readonly objectKey: string;
+  /** Line of the item in the quarantine object (0-based): the entry's `line`. */
   readonly objectLine: number;
-  /** When the record first arrived, epoch milliseconds. */
-  readonly arrivalTs: number;
 }
 
 /** Which pending rows a page holds: ids above `afterId` up to `throughId`, in id order. */
