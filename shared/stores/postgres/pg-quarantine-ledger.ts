@@ -29,14 +29,16 @@ export class PgQuarantineLedger implements QuarantineLedger {
 
   async pendingPage(page: QuarantinePage): Promise<QuarantineRow[]> {
     // Keyset pagination on id: rows that stay pending (still failing) must not shift pages.
+    // ORDER BY names the table's bigint column: a bare `id` would be the text output column,
+    // and '10' < '9' would read some rows twice and skip others.
     const { rows } = await this.pool.query<Row>(
-      `SELECT id::text AS id, origin, stream, shard, seq, sub_index, source, code, reason, object_key, object_line, arrival_ts
-         FROM quarantine
+      `SELECT q.id::text AS id, origin, stream, shard, seq, sub_index, source, code, reason, object_key, object_line, arrival_ts
+         FROM quarantine q
         WHERE replayed_at IS NULL
-          AND id > $1::bigint AND id <= $2::bigint
+          AND q.id > $1::bigint AND q.id <= $2::bigint
           AND ($3::text IS NULL OR source = $3)
           AND ($4::timestamptz IS NULL OR created_at >= $4)
-        ORDER BY id
+        ORDER BY q.id
         LIMIT $5`,
       [page.afterId, page.throughId, page.source ?? null, page.since ?? null, page.limit],
     );
