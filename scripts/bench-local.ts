@@ -12,7 +12,7 @@ import { startDevStack } from '../shared/local/dev-stack.js';
 import { epochNow, type KinesisLoadMessage, type KinesisLoadWorkerData } from '../shared/bench/kinesis-load-worker.js';
 import { startTsWorker } from '../shared/bench/ts-worker.js';
 import { createPgPool, withSearchPath } from '../shared/stores/postgres/pg-pool.js';
-import { AGGREGATES_CHANNEL } from '../shared/aggregates/aggregate-keys.js';
+import { aggregatesChannel } from '../shared/aggregates/aggregate-keys.js';
 import { createRedisClient } from '../shared/stores/redis/redis-client.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -112,7 +112,7 @@ await runCli({ usage, options: { rate: { type: 'string' }, seconds: { type: 'str
     // Freshness: a batch's apply is published on the aggregates channel with its id
     // (stream/shard/firstSeq-lastSeq); its events are then reflected in the counters.
     const subscriber = createRedisClient({ urls: [stack.stack.redisUrl], cluster: false });
-    await subscriber.subscribe(AGGREGATES_CHANNEL);
+    await subscriber.subscribe(aggregatesChannel(stack.stack.redisKeyPrefix));
     subscriber.on('message', (_channel: string, message: string) => {
       const now = epochNow();
       const { batchId } = JSON.parse(message) as { batchId: string };

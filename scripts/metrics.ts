@@ -35,7 +35,7 @@ await runCli(
 
     const config = loadCliConfig(process.env);
     const pool = createPgPool({ connectionString: config.databaseUrl, statementTimeoutMs: 10_000 });
-    const redis = createRedisClient({ urls: config.redisUrl.split(','), cluster: config.redisCluster });
+    const redis = createRedisClient({ urls: config.redisUrl.split(','), cluster: config.redisCluster, keyPrefix: config.redisKeyPrefix });
     try {
       const specs = await new PgAggregateSpecs(pool).current();
       const types = onlyType ? [onlyType] : [...specs.keys()].sort();

@@ -22,6 +22,14 @@ const configSchema = z.object({
   /** Redis (live aggregates): one URL, or comma-separated node URLs with REDIS_CLUSTER=true. Unset: aggregates off. */
   REDIS_URL: z.string().trim().optional(),
   REDIS_CLUSTER: z.enum(['true', 'false']).default('false'),
+  /**
+   * Put before every aggregate key and the change channel, so stages (or local stacks) can
+   * share one Redis without mixing their counters. Empty by default.
+   */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{0,64}$/, 'REDIS_KEY_PREFIX may hold up to 64 letters, digits and _ . : - (no braces: keys carry a hash tag)')
+    .default(''),
   AGG_MINUTE_TTL_HOURS: z.coerce.number().positive().default(48),
   AGG_HOUR_TTL_DAYS: z.coerce.number().positive().default(90),
   /** How long an applied batch is remembered in Redis: re-applying it later would count twice. */
@@ -43,6 +51,8 @@ export interface PipelineConfig {
   /** Redis node URLs; empty when live aggregates are off. */
   readonly redisUrls: readonly string[];
   readonly redisCluster: boolean;
+  /** Before every aggregate key and the change channel; '' for none. */
+  readonly redisKeyPrefix: string;
   readonly aggregateMinuteTtlSeconds: number;
   readonly aggregateHourTtlSeconds: number;
   readonly aggregateAppliedTtlSeconds: number;
@@ -65,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined>): PipelineCon
     s3Endpoint: e.AWS_ENDPOINT_URL_S3,
     redisUrls: (e.REDIS_URL ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''),
     redisCluster: e.REDIS_CLUSTER === 'true',
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     aggregateMinuteTtlSeconds: Math.round(e.AGG_MINUTE_TTL_HOURS * 3600),
     aggregateHourTtlSeconds: Math.round(e.AGG_HOUR_TTL_DAYS * 86_400),
     aggregateAppliedTtlSeconds: Math.round(e.AGG_APPLIED_TTL_HOURS * 3600),

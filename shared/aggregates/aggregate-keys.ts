@@ -60,5 +60,15 @@ function hourPrefix(hour: HourOfMetric): string {
   return `agg:{${hour.source}|${hour.eventType}|${hourStartOf(hour.at)}}`;
 }
 
-/** The channel on which changed metric names are published after an apply. */
+/** The channel on which changed metric names are published after an apply (no key prefix). */
 export const AGGREGATES_CHANNEL = 'agg:changed';
+
+/**
+ * The change channel under a key prefix: channels are not keys, so a client's key prefix
+ * does not reach them, but stacks sharing a Redis must not hear each other's changes.
+ *
+ * @example aggregatesChannel('event_lake_local:') // 'event_lake_local:agg:changed'
+ */
+export function aggregatesChannel(keyPrefix: string): string {
+  return `${keyPrefix}${AGGREGATES_CHANNEL}`;
+}

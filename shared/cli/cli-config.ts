@@ -22,6 +22,8 @@ export interface CliConfig {
   readonly queueMaxMessageBytes: number;
   readonly redisUrl: string;
   readonly redisCluster: boolean;
+  /** Before every aggregate key and the change channel (REDIS_KEY_PREFIX, or the local stack's). */
+  readonly redisKeyPrefix: string;
   /**
    * Dummy credentials when talking to emulators without any configured: the local stack
    * accepts any, and the SDK would otherwise fail looking for real ones.
@@ -33,6 +35,7 @@ interface StackFile {
   region?: string;
   postgresUrl?: string;
   redisUrl?: string;
+  redisKeyPrefix?: string;
   endpoints?: { s3?: string; sqs?: string };
   resources?: { bucket?: string; queue?: string; dlq?: string };
 }
@@ -71,6 +74,8 @@ export function loadCliConfig(
     emulatorCredentials: (s3Endpoint || sqsEndpoint) && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     redisUrl: env['REDIS_URL'] ?? stack.redisUrl ?? 'redis://127.0.0.1:6379',
     redisCluster: env['REDIS_CLUSTER'] === 'true',
+    // The stack's prefix goes with the stack's Redis: pointing REDIS_URL elsewhere drops it.
+    redisKeyPrefix: env['REDIS_KEY_PREFIX'] ?? (env['REDIS_URL'] === undefined ? stack.redisKeyPrefix : undefined) ?? '',
   };
   const required = new Set(options.require ?? []);
   if (options.requireBucket) required.add('bucket');

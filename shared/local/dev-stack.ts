@@ -27,6 +27,7 @@ import { startKinesisEmulatorThread } from './kinesis-emulator-thread.js';
 import { LambdaApiInvoker } from './lambda-invoker.js';
 import { provisionLocalResources, type LocalResource } from './local-resources.js';
 import { checkPortsFree, checkPostgres, checkRedis, cleanUpStaleStack, PreflightError } from './preflight.js';
+import { resetLocalAggregates } from './reset-local-aggregates.js';
 import { describeService, type ServiceDescription } from './service-description.js';
 import { SqsEventSource } from './sqs-event-source.js';
 
@@ -68,6 +69,8 @@ export interface StackFile {
   readonly resources: { stream?: string; bucket?: string; queue?: string; dlq?: string; connectionsTable?: string; failuresQueue?: string };
   readonly postgresUrl: string;
   readonly redisUrl: string;
+  /** Before every aggregate key and the change channel: the stack's schema name and ':'. */
+  readonly redisKeyPrefix: string;
   readonly kafka: KafkaStatus;
   /** The partner to POST to the webhook as, with its signing secret. */
   readonly demoPartner: { id: string; secret: string; url: string };
@@ -124,7 +127,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const problems = checks.flatMap((c) => (c.status === 'rejected' ? [(c.reason as Error).message] : []));
     if (problems.length > 0) throw new PreflightError(problems.join('\n'));
 
-    const databaseUrl = await prepareLocalSchema(options.databaseUrl, localSchemaFor(options.portOffset), options.log);
+    const schema = localSchemaFor(options.portOffset);
+    const databaseUrl = await prepareLocalSchema(options.databaseUrl, schema, options.log);
+    const redisKeyPrefix = `${schema}:`;
+    const cleared = await resetLocalAggregates(options.redisUrl, redisKeyPrefix);
+    options.log(`Redis aggregates under ${redisKeyPrefix}* reset (${cleared} keys of an earlier run deleted; other keys untouched)`);
 
     options.log('starting emulators and reading serverless.yml…');
     const servicePromise = describeService({ stage: options.stage });
@@ -154,7 +161,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const demoPartner = await seedDemoPartner(databaseUrl, signingKey);
 
     options.log('starting serverless offline…');
-    const offline = await startOffline({ ...options, databaseUrl }, service, ports, endpoints, signingKey);
+    const offline = await startOffline({ ...options, databaseUrl, redisKeyPrefix }, service, ports, endpoints, signingKey);
     children.push(offline.pid!);
     writePidFile();
     stoppers.push(() => stopChild(offline));
@@ -189,7 +196,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       await kafka.start();
     }
 
-    const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl }, demoPartner);
+    const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl, redisKeyPrefix }, demoPartner);
     writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`);
     const kill = () => {
       for (const pid of children) {
@@ -317,8 +324,11 @@ export function offlineNodeOptions(inherited: string | undefined, ingestNodeOpti
  * the environment functions need locally: the AWS SDK's standard endpoint variables, which
  * offline passes through to every function, and dummy credentials.
  */
+/** The options after start-up has settled the stack's own schema and Redis key prefix. */
+type ResolvedStackOptions = DevStackOptions & { readonly redisKeyPrefix: string };
+
 async function startOffline(
-  options: DevStackOptions,
+  options: ResolvedStackOptions,
   service: ServiceDescription,
   ports: Record<keyof typeof DEFAULT_PORTS, number>,
   endpoints: { kinesis: string; s3: string; sqs: string; dynamodb: string; lambda: string },
@@ -337,6 +347,7 @@ async function startOffline(
         ...process.env,
         DATABASE_URL: options.databaseUrl,
         REDIS_URL: options.redisUrl,
+        REDIS_KEY_PREFIX: options.redisKeyPrefix,
         AWS_REGION: service.region,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -420,7 +431,7 @@ function stackFileOf(
   resources: ReadonlyMap<string, LocalResource>,
   endpoints: StackFile['endpoints'],
   ports: Record<keyof typeof DEFAULT_PORTS, number>,
-  options: DevStackOptions,
+  options: ResolvedStackOptions,
   demoPartner: { id: string; secret: string },
 ): StackFile {
   const all = [...resources.values()];
@@ -443,6 +454,7 @@ function stackFileOf(
     },
     postgresUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
+    redisKeyPrefix: options.redisKeyPrefix,
     demoPartner: { ...demoPartner, url: `http://${HOST}:${ports.http}/v1/ingest/${demoPartner.id}` },
     kafka: kafkaStatusOf(options.kafka && kafkaMappingOf(service, options.kafka)),
   };

@@ -133,7 +133,7 @@ describe('npm run dev', () => {
       `SELECT event_type, (epoch_ms(date_trunc('minute', event_ts)))::BIGINT AS minute, count(*) AS n FROM lake GROUP BY ALL ORDER BY ALL`,
     );
     expect(perMinute.reduce((n, r) => n + Number(r['n']), 0)).toBe(50_000 - 50_000 / MALFORMED_EVERY);
-    const redis = new Redis(dev.stack.redisUrl);
+    const redis = new Redis(dev.stack.redisUrl, { keyPrefix: dev.stack.redisKeyPrefix });
     try {
       const reader = new AggregateReader(redis);
       const fromRedis = [];

@@ -159,7 +159,7 @@ beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), 'event-lake-package-'));
   // No credentials, profile or database: packaging must not need an AWS account or Postgres.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL'),
+    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !['DATABASE_URL', 'REDIS_URL', 'REDIS_KEY_PREFIX'].includes(key)),
   );
   kafkaPackageDir = await mkdtemp(join(tmpdir(), 'event-lake-package-kafka-'));
   // A build folder of its own: the e2e test's serverless offline builds into .esbuild meanwhile.
@@ -329,6 +329,7 @@ describe('sls package --stage prod', () => {
         DATABASE_URL: '', // set at deploy time; the function's config check rejects it empty
         REDIS_URL: '', // set at deploy time; empty turns the live aggregates off
         REDIS_CLUSTER: 'false',
+        REDIS_KEY_PREFIX: '', // stages sharing one Redis set their own
         AGG_MINUTE_TTL_HOURS: '48',
         AGG_HOUR_TTL_DAYS: '90',
         AGG_APPLIED_TTL_HOURS: '48',

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { PipelineConfig } from '../../config.js';
 import { createRedisClient } from './redis-client.js';
-import { AGGREGATES_CHANNEL, appliedBatchesKey, bucketKeys, hourStartOf, type HourOfMetric } from '../../aggregates/aggregate-keys.js';
+import { aggregatesChannel, appliedBatchesKey, bucketKeys, hourStartOf, type HourOfMetric } from '../../aggregates/aggregate-keys.js';
 import type { AggregateDeltas, BucketDelta } from '../../aggregates/types.js';
 import { APPLY_HOUR_DELTA_LUA } from './apply-hour-delta-script.js';
 
@@ -40,7 +40,7 @@ export interface ApplyReport {
  * @example const store = aggregateStoreFor(loadConfig(process.env));
  */
 export function aggregateStoreFor(config: PipelineConfig): RedisAggregateStore {
-  return new RedisAggregateStore(createRedisClient({ urls: config.redisUrls, cluster: config.redisCluster }), {
+  return new RedisAggregateStore(createRedisClient({ urls: config.redisUrls, cluster: config.redisCluster, keyPrefix: config.redisKeyPrefix }), {
     minuteTtlSeconds: config.aggregateMinuteTtlSeconds,
     hourTtlSeconds: config.aggregateHourTtlSeconds,
     appliedTtlSeconds: config.aggregateAppliedTtlSeconds,
@@ -66,10 +66,13 @@ export class RedisAggregateStore {
   private readonly hourTtl: number;
   private readonly appliedTtl: number;
   private readonly topKeep: number;
+  private readonly channel: string;
 
   constructor(redis: Redis | Cluster, options: AggregateStoreOptions = {}) {
     redis.defineCommand('applyHourDelta', { lua: APPLY_HOUR_DELTA_LUA });
     this.redis = redis as ScriptClient;
+    // The client's key prefix reaches every key (the script's too) but not the channel.
+    this.channel = aggregatesChannel(redis.options.keyPrefix ?? '');
     this.minuteTtl = options.minuteTtlSeconds ?? 48 * 3600;
     this.hourTtl = options.hourTtlSeconds ?? 90 * 86_400;
     this.appliedTtl = options.appliedTtlSeconds ?? DEFAULT_APPLIED_TTL_SECONDS;
@@ -90,7 +93,7 @@ export class RedisAggregateStore {
     });
     if (applied > 0) {
       const metrics = [...new Set(deltas.buckets.map((b) => `${b.source}/${b.eventType}`))];
-      await this.redis.publish(AGGREGATES_CHANNEL, JSON.stringify({ batchId: deltas.batchId, metrics }));
+      await this.redis.publish(this.channel, JSON.stringify({ batchId: deltas.batchId, metrics }));
     }
     return { applied, alreadyApplied: deltas.buckets.length - applied };
   }

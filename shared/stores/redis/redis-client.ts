@@ -6,6 +6,12 @@ import { Cluster, Redis } from 'ioredis';
 export interface RedisClientOptions {
   readonly urls: readonly string[];
   readonly cluster: boolean;
+  /**
+   * Put before every key of every command (ioredis `keyPrefix`, scripts' KEYS included), so
+   * stages or local stacks can share one Redis. Key patterns (SCAN) and channels are not keys:
+   * callers prefix those themselves.
+   */
+  readonly keyPrefix?: string;
 }
 
 const FAST_FAIL = { connectTimeout: 2000, commandTimeout: 2000, maxRetriesPerRequest: 1 } as const;
@@ -21,9 +27,9 @@ export function createRedisClient(options: RedisClientOptions): Redis | Cluster 
           const { hostname, port } = new URL(u);
           return { host: hostname, port: Number(port || 6379) };
         }),
-        { redisOptions: FAST_FAIL, clusterRetryStrategy: (times) => Math.min(times * 200, 2000) },
+        { redisOptions: FAST_FAIL, clusterRetryStrategy: (times) => Math.min(times * 200, 2000), keyPrefix: options.keyPrefix ?? '' },
       )
-    : new Redis(options.urls[0]!, FAST_FAIL);
+    : new Redis(options.urls[0]!, { ...FAST_FAIL, keyPrefix: options.keyPrefix ?? '' });
   // Without a listener ioredis reports connection errors as unhandled; commands still reject.
   client.on('error', () => undefined);
   return client;

@@ -2,16 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appliedBatchesKey, bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
+import { aggregatesChannel, appliedBatchesKey, bucketKeys } from '../../../shared/aggregates/aggregate-keys.js';
 import { AggregateReader } from '../../../shared/aggregates/aggregate-reader.js';
 import { computeDeltas } from '../../../shared/aggregates/compute-deltas.js';
 import type { AggregateDeltas, AggregateSpec } from '../../../shared/aggregates/types.js';
 import { decodeBatch } from '../../../shared/ingest/decode-batch.js';
 import { sourceRecordsFromKinesis } from '../../../shared/envelope/kinesis.js';
 import { RedisAggregateStore } from '../../../shared/stores/redis/redis-aggregate-store.js';
+import { createRedisClient } from '../../../shared/stores/redis/redis-client.js';
 import { pageView } from '../../support/events.js';
 import { kinesisEvent } from '../../support/kinesis-events.js';
-import { singleRedis, startRedisCluster, type RedisCluster } from '../../support/redis.js';
+import { singleRedis, startRedisCluster, TEST_REDIS_URL, type RedisCluster } from '../../support/redis.js';
 
 const specs = new Map<string, AggregateSpec>([
   ['page_view', { eventType: 'page_view', sumFields: ['duration_ms'], uniqueField: 'user_id', topFields: ['country'] }],
@@ -58,12 +59,19 @@ async function readMinute(redis: Redis | Cluster, source: string) {
   return { counters, uniques, top };
 }
 
-const targets: [string, () => Redis | Cluster][] = [
-  ['a single Redis', () => singleRedis()],
-  ['a 3-node Redis Cluster', () => cluster.client()],
+/** A target's client as the functions create it, with a key prefix. */
+type PrefixedClient = (keyPrefix: string) => Redis | Cluster;
+
+const targets: [string, () => Redis | Cluster, PrefixedClient][] = [
+  ['a single Redis', () => singleRedis(), (keyPrefix) => createRedisClient({ urls: [TEST_REDIS_URL], cluster: false, keyPrefix })],
+  [
+    'a 3-node Redis Cluster',
+    () => cluster.client(),
+    (keyPrefix) => createRedisClient({ urls: cluster.ports.map((p) => `redis://127.0.0.1:${p}`), cluster: true, keyPrefix }),
+  ],
 ];
 
-describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
+describe.each(targets)('RedisAggregateStore on %s', (_name, connect, connectPrefixed) => {
   let redis: Redis | Cluster;
   let store: RedisAggregateStore;
   beforeAll(() => {
@@ -89,6 +97,31 @@ describe.each(targets)('RedisAggregateStore on %s', (_name, connect) => {
     expect(Number(b.counters['lag_ms'])).toBe(Array.from({ length: 40 }, (_, i) => 1000 - i).reduce((x, y) => x + y, 0));
     expect(b.uniques).toBe(7);
     expect(b.top).toEqual(['DE', '30', 'FR', '10']);
+  });
+
+  it('keeps every key and the change channel under a key prefix, and reads back through it', async () => {
+    const prefix = `stage-${randomUUID().slice(0, 8)}:`;
+    const source = `src-${randomUUID().slice(0, 8)}`;
+    const prefixed = connectPrefixed(prefix);
+    const listener = connectPrefixed(prefix);
+    try {
+      const heard: string[] = [];
+      await listener.subscribe(aggregatesChannel(prefix));
+      listener.on('message', (_channel: string, message: string) => heard.push(message));
+      await new RedisAggregateStore(prefixed).apply(batch(source, 'b-prefixed', 12));
+      const range = { source, eventType: 'page_view', granularity: 'minute' as const, from: MINUTE, to: MINUTE + 60_000 };
+      expect((await new AggregateReader(prefixed).series(range))[0]).toMatchObject({ count: 12 });
+      expect(await new AggregateReader(prefixed).uniques(range)).toBe(7);
+      // Unprefixed, the metric does not exist: another stage's readers cannot see it.
+      expect(await new AggregateReader(redis).series(range)).toEqual([expect.objectContaining({ count: 0 })]);
+      const keys = bucketKeys({ source, eventType: 'page_view', granularity: 'minute', bucketStart: MINUTE });
+      expect(await redis.exists(`${prefix}${keys.counters}`, `${prefix}${keys.uniques}`, `${prefix}${appliedBatchesKey({ source, eventType: 'page_view', at: MINUTE })}`)).toBe(3);
+      await expect.poll(() => heard.length).toBe(1);
+      expect(JSON.parse(heard[0]!)).toMatchObject({ batchId: 'b-prefixed', metrics: [`${source}/page_view`] });
+    } finally {
+      prefixed.disconnect();
+      listener.disconnect();
+    }
   });
 
   it('gives the same counters whatever order batches are applied in', async () => {
