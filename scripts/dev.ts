@@ -80,6 +80,10 @@ await runCli(
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    // However this process ends otherwise (an uncaught error; a parent gone, so writing to the
+    // broken stdout pipe throws), serverless offline runs in a process group of its own and
+    // would outlive it holding the ports: kill it on the way out (a no-op after a clean stop).
+    process.on('exit', () => running.stack?.kill());
 
     const stack = await startDevStack({
       stage: String(values['stage'] ?? 'dev'),
