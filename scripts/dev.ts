@@ -80,9 +80,12 @@ await runCli(
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    // A closed terminal: Node's default would end the process without stopping the stack.
+    process.on('SIGHUP', () => void shutdown('SIGHUP'));
     // However this process ends otherwise (an uncaught error; a parent gone, so writing to the
     // broken stdout pipe throws), serverless offline runs in a process group of its own and
-    // would outlive it holding the ports: kill it on the way out (a no-op after a clean stop).
+    // would outlive it holding the ports: kill it on the way out (nothing to do after a
+    // finished stop).
     process.on('exit', () => running.stack?.kill());
 
     const stack = await startDevStack({

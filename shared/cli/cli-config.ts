@@ -75,7 +75,7 @@ export function loadCliConfig(
     redisUrl: env['REDIS_URL'] ?? stack.redisUrl ?? 'redis://127.0.0.1:6379',
     redisCluster: env['REDIS_CLUSTER'] === 'true',
     // The stack's prefix goes with the stack's Redis: pointing REDIS_URL elsewhere drops it.
-    redisKeyPrefix: env['REDIS_KEY_PREFIX'] ?? (env['REDIS_URL'] === undefined ? stack.redisKeyPrefix : undefined) ?? '',
+    redisKeyPrefix: env['REDIS_KEY_PREFIX'] ?? (env['REDIS_URL'] === undefined || env['REDIS_URL'] === stack.redisUrl ? stack.redisKeyPrefix : undefined) ?? '',
   };
   const required = new Set(options.require ?? []);
   if (options.requireBucket) required.add('bucket');

@@ -112,11 +112,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const children: number[] = [];
   const writePidFile = () => writeFileSync(pidFile, JSON.stringify({ pid: process.pid, children }));
   let stopped = false;
+  let stopFinished = false;
   const stop = async () => {
     stopped = true;
     while (stoppers.length > 0) await stoppers.pop()!().catch(() => undefined);
     rmSync(pidFile, { force: true });
     rmSync(stackFile, { force: true });
+    stopFinished = true;
   };
   writePidFile();
   stoppers.push(async () => rmSync(pidFile, { force: true }));
@@ -130,8 +132,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const schema = localSchemaFor(options.portOffset);
     const databaseUrl = await prepareLocalSchema(options.databaseUrl, schema, options.log);
     const redisKeyPrefix = `${schema}:`;
-    const cleared = await resetLocalAggregates(options.redisUrl, redisKeyPrefix);
-    options.log(`Redis aggregates under ${redisKeyPrefix}* reset (${cleared} keys of an earlier run deleted; other keys untouched)`);
+    if (setsOwnOptions(options.databaseUrl)) {
+      options.log(`Redis aggregates under ${redisKeyPrefix}* kept, like the metadata of a DATABASE_URL that sets its own options`);
+    } else {
+      const cleared = await resetLocalAggregates(options.redisUrl, redisKeyPrefix);
+      options.log(`Redis aggregates under ${redisKeyPrefix}* reset (${cleared} keys of an earlier run deleted; other keys untouched)`);
+    }
 
     options.log('starting emulators and reading serverless.yml…');
     const servicePromise = describeService({ stage: options.stage });
@@ -199,6 +205,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const stack = stackFileOf(service, resources, endpoints, ports, { ...options, databaseUrl, redisKeyPrefix }, demoPartner);
     writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`);
     const kill = () => {
+      // After a finished stop the process groups are gone and their ids free for reuse.
+      if (stopFinished) return;
       for (const pid of children) {
         try {
           process.kill(-pid, 'SIGKILL');
@@ -233,6 +241,11 @@ async function warmUp(mappings: readonly MappingConfig[], invoker: LambdaApiInvo
   );
 }
 
+/** Whether DATABASE_URL sets connection `options` (e.g. a search_path): then the stack resets nothing. */
+function setsOwnOptions(databaseUrl: string): boolean {
+  return /[?&]options=/.test(databaseUrl);
+}
+
 /** The Postgres schema of the local stack, unless DATABASE_URL names one itself. */
 export const LOCAL_SCHEMA = 'event_lake_local';
 
@@ -248,7 +261,7 @@ export function localSchemaFor(portOffset: number): string {
  * start; a DATABASE_URL that already sets `options` (e.g. a search_path) is used as is.
  */
 async function prepareLocalSchema(databaseUrl: string, schema: string, log: (line: string) => void): Promise<string> {
-  if (/[?&]options=/.test(databaseUrl)) return databaseUrl;
+  if (setsOwnOptions(databaseUrl)) return databaseUrl;
   const admin = createPgPool({ connectionString: databaseUrl });
   try {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -24,6 +24,8 @@ describe('REDIS_KEY_PREFIX', () => {
     const stackFile = join(mkdtempSync(join(tmpdir(), 'stack-')), 'stack.json');
     writeFileSync(stackFile, JSON.stringify({ redisUrl: 'redis://127.0.0.1:6379', redisKeyPrefix: 'event_lake_local:' }));
     expect(loadCliConfig({}, { stackFile })).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', redisKeyPrefix: 'event_lake_local:' });
+    // REDIS_URL exported for `npm run dev` itself names the stack's Redis: the prefix holds.
+    expect(loadCliConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, { stackFile }).redisKeyPrefix).toBe('event_lake_local:');
     expect(loadCliConfig({ REDIS_URL: 'redis://cache:6379' }, { stackFile }).redisKeyPrefix).toBe('');
     expect(loadCliConfig({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'prod:' }, { stackFile }).redisKeyPrefix).toBe('prod:');
   });
