@@ -44,7 +44,19 @@ export function sourceRecordAttribute(fields: OriginalRecordFields): string | un
  */
 export function sourceRecordAttributeBytes(fields: OriginalRecordFields): number {
   const value = sourceRecordAttribute(fields);
-  return value === undefined ? 0 : Buffer.byteLength(QUEUE_ATTRIBUTES.sourceRecord) + 'String'.length + Buffer.byteLength(value);
+  return value === undefined ? 0 : messageAttributeBytes(QUEUE_ATTRIBUTES.sourceRecord, { DataType: 'String', StringValue: value });
+}
+
+/**
+ * What one message attribute adds to a message's size: SQS counts its name, data type and value.
+ *
+ * @example messageAttributeBytes('source', { DataType: 'String', StringValue: 'acme' }) // 16
+ */
+export function messageAttributeBytes(
+  name: string,
+  attribute: { readonly DataType?: string | undefined; readonly StringValue?: string | undefined; readonly BinaryValue?: Uint8Array | undefined },
+): number {
+  return Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType ?? '') + Buffer.byteLength(attribute.StringValue ?? '') + (attribute.BinaryValue?.byteLength ?? 0);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Packs replayed events into ingest queue messages the way the webhook does, so the queue
 // consumer cannot tell a replay from a partner request (and dedupes it the same way).
-import { sourceRecordAttributeBytes, sqsSafeLine, type OriginalRecordFields } from '../envelope/sqs.js';
+import { sourceRecordAttributeBytes, type OriginalRecordFields } from '../envelope/sqs.js';
 import { packMessageBodies } from '../webhook/pack-queue-messages.js';
 import type { QueueMessage } from '../webhook/ports.js';
 
@@ -10,6 +10,7 @@ export interface ReplayLine {
   readonly source: string;
   /** The original arrival, kept so lateness and arrival-based metrics do not change on replay. */
   readonly arrivalTs: number;
+  /** The event's JSON as sent: already escaped for SQS (`sqsSafeLine`), where its size was checked. */
   readonly line: string;
   /** The key and headers of the record the event came in, so the lake's source_key / source_headers do not change on replay. */
   readonly original?: OriginalRecordFields;
@@ -35,17 +36,17 @@ export function replayMessages(lines: readonly ReplayLine[], maxBodyBytes: numbe
   }
   return [...groups.values()].flatMap((group) => {
     const first = group[0]!;
-    const original = first.original?.key === undefined && first.original?.headersJson === undefined ? undefined : first.original;
-    const bodyBytes = maxBodyBytes - (original ? sourceRecordAttributeBytes(original) : 0);
+    // The queue sends the key and headers as an attribute only when there are some (0 bytes otherwise).
+    const bodyBytes = maxBodyBytes - sourceRecordAttributeBytes(first.original ?? {});
     return packMessageBodies(
-      group.map((l) => sqsSafeLine(l.line)),
+      group.map((l) => l.line),
       bodyBytes,
     ).map((body) => ({
       body,
       source: first.source,
       requestId: `replay-quarantine-${first.rowId}`,
       receivedAt: first.arrivalTs,
-      ...(original ? { original } : {}),
+      ...(first.original ? { original: first.original } : {}),
     }));
   });
 }

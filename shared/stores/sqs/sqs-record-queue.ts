@@ -3,7 +3,7 @@
 // either every message is on the queue or the caller gets a RetryableError.
 import { gzipSync } from 'node:zlib';
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
-import { GZIP_BASE64, QUEUE_ATTRIBUTES, sourceRecordAttribute } from '../../envelope/sqs.js';
+import { GZIP_BASE64, messageAttributeBytes, QUEUE_ATTRIBUTES, sourceRecordAttribute } from '../../envelope/sqs.js';
 import { PipelineError, RetryableError } from '../../errors.js';
 import { fullJitterBackoff } from '../../producer/backoff.js';
 import { groupIntoBatches } from '../../webhook/pack-queue-messages.js';
@@ -131,12 +131,10 @@ function messageAttributes(message: QueueMessage): Record<string, MessageAttribu
   };
 }
 
-/** SQS counts each attribute's name, type and value towards the message size. */
+/** What a message's attributes add to its size. */
 function attributesBytes(attributes: Readonly<Record<string, MessageAttributeValue>>): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(attributes)) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '') + (value.BinaryValue?.byteLength ?? 0);
-  }
+  for (const [name, value] of Object.entries(attributes)) bytes += messageAttributeBytes(name, value);
   return bytes;
 }
 
